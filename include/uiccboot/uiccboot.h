@@ -1,0 +1,14 @@
+/**
+ * @file uiccboot.h
+ * @brief Umbrella header of libuiccboot.
+ */
+#ifndef UCB_UICCBOOT_H
+#define UCB_UICCBOOT_H
+
+#include "ucb_config.h"
+#include "err.h"
+#include "tlv.h"
+#include "bootstrap.h"
+#include "validate.h"
+
+#endif /* UCB_UICCBOOT_H */
