@@ -90,8 +90,22 @@ struct ucb_bootstrap {
     struct ucb_bs_res res[UCB_BS_MAX_RESOURCES];
 };
 
+/** What kind of structural fault stopped decoding. */
+enum ucb_bs_fault_kind {
+    UCB_BS_FAULT_NONE = 0,
+    UCB_BS_FAULT_FILE_TRUNCATED,  /**< header or object header/payload runs past the data */
+    UCB_BS_FAULT_FILE_TOO_LARGE,  /**< more than UCB_BOOTSTRAP_MAX bytes */
+    UCB_BS_FAULT_COUNT_MISMATCH,  /**< header object count differs from the objects found */
+    UCB_BS_FAULT_SIZE_MISMATCH,   /**< objects do not fill the header's size exactly */
+    UCB_BS_FAULT_TLV_TRUNCATED,   /**< a TLV runs past its container */
+    UCB_BS_FAULT_TLV_NESTING,     /**< a TLV kind not allowed where it stands */
+    UCB_BS_FAULT_TLV_MALFORMED,   /**< any other TLV framing fault */
+    UCB_BS_FAULT_CAPACITY         /**< the model is full (UCB_BS_MAX_*) */
+};
+
 /** Where and why decoding stopped. */
 struct ucb_bs_fault {
+    enum ucb_bs_fault_kind kind;
     int err;             /**< the negative ucb_err returned */
     uint32_t offset;     /**< file offset of the faulty element */
     uint32_t oid, iid, rid, riid; /**< path of the fault, UCB_ID_NONE where unknown */
