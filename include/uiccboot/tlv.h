@@ -65,6 +65,7 @@ struct ucb_tlv_cursor {
     size_t base;       /**< offset of buf[0] in the caller's frame of reference */
     unsigned allowed;  /**< UCB_TLV_ALLOW() mask of kinds accepted here */
     size_t err_offset; /**< after an error: offset (with base) of the fault */
+    int err;           /**< 0, or the error every further ucb_tlv_next() repeats */
 };
 
 /**
@@ -137,6 +138,9 @@ UCB_API void ucb_tlv_writer_init(struct ucb_tlv_writer *w, uint8_t *buf, size_t 
  *         then tells the size needed).
  */
 UCB_API int ucb_tlv_writer_finish(const struct ucb_tlv_writer *w);
+
+/** Append raw bytes (already encoded content). Returns 0 or UCB_ERR_BUFFER. */
+UCB_API int ucb_tlv_put_bytes(struct ucb_tlv_writer *w, const void *src, size_t n);
 
 /** Size of the smallest header for identifier `id` and value length `len`. */
 UCB_API size_t ucb_tlv_header_size(uint16_t id, size_t len);
