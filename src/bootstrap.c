@@ -194,7 +194,11 @@ static int decode_multiple(struct dec *d, const struct ucb_tlv *mr)
     int rv;
 
     (void)ucb_tlv_enter(&c, mr);
-    while ((rv = ucb_tlv_next(&c, &ri)) == 1) {
+    for (;;) {
+        d->fault->riid = UCB_ID_NONE; /* a fault in the next header has no ID yet */
+        if ((rv = ucb_tlv_next(&c, &ri)) != 1) {
+            break;
+        }
         d->fault->riid = ri.id;
         rv = placed(d, ucb_bs_add_resource_instance(d->bs, ri.id, ri.value, ri.len), ri.offset);
         if (rv < 0) {
@@ -216,7 +220,11 @@ static int decode_instance(struct dec *d, const struct ucb_tlv *it)
     int rv;
 
     (void)ucb_tlv_enter(&c, it);
-    while ((rv = ucb_tlv_next(&c, &r)) == 1) {
+    for (;;) {
+        d->fault->rid = UCB_ID_NONE;
+        if ((rv = ucb_tlv_next(&c, &r)) != 1) {
+            break;
+        }
         d->fault->rid = r.id;
         if (r.kind == UCB_TLV_RESOURCE) {
             rv = placed(d, ucb_bs_add_resource(d->bs, r.id, r.value, r.len), r.offset);
@@ -282,8 +290,17 @@ static int decode_object(struct dec *d, const uint8_t *file, size_t len, size_t 
     struct ucb_tlv it;
     int rv;
     ucb_tlv_cursor_init(&c, file + p, olen, p, UCB_TLV_ALLOW(UCB_TLV_OBJECT_INSTANCE));
-    while ((rv = ucb_tlv_next(&c, &it)) == 1) {
+    for (;;) {
+        d->fault->iid = UCB_ID_NONE;
+        if ((rv = ucb_tlv_next(&c, &it)) != 1) {
+            break;
+        }
         d->fault->iid = it.id;
+        if (it.id == 0xFFFFu) {
+            /* LwM2M Core 7.4.3 / 6.1: ID 65535 (MAX_ID) is reserved, never an instance. */
+            return fail(d, UCB_BS_FAULT_TLV_MALFORMED, UCB_ERR_MALFORMED, it.offset,
+                        WHAT("Object Instance ID 65535 (MAX_ID) is reserved"));
+        }
         idx = ucb_bs_add_instance(d->bs, it.id);
         if (idx < 0) {
             return capacity(d, it.offset);

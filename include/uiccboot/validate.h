@@ -123,24 +123,40 @@ struct ucb_validate_result {
 
 /**
  * Decode `file` into `scratch` and validate it: a structural fault becomes
- * one error diagnostic and ends the run; otherwise every semantic rule runs.
+ * one error diagnostic (the decoder's path, offset and text) and ends the
+ * run; otherwise ucb_validate() runs on `scratch`, which then holds the
+ * decoded model (views into `file`). Diagnostics come in file order.
  * @param fn may be NULL (counts only).
- * @return the number of errors (0 = valid), or UCB_ERR_ARG.
+ * @param out optional; always filled (zeros on UCB_ERR_ARG).
+ * @return the number of errors (0 = valid), or UCB_ERR_ARG for a NULL
+ *         `scratch` or a NULL `file` with `len` > 0.
  */
 UCB_API int ucb_validate_file(const uint8_t *file, size_t len, struct ucb_bootstrap *scratch,
                               ucb_diag_fn fn, void *ctx, struct ucb_validate_result *out);
 
 /**
- * Validate an already decoded model (semantic rules and duplicate checks).
- * @return the number of errors (0 = valid), or UCB_ERR_ARG.
+ * Validate a decoded or caller-built model: every rule except the decoder's
+ * structural ones (FILE-TRAILING and FILE-EMPTY included). A resource that
+ * fails RES-TYPE or RES-MULTIPLE is not judged again by any other rule.
+ * @param fn may be NULL (counts only).
+ * @param out optional; always filled (zeros on UCB_ERR_ARG).
+ * @return the number of errors (0 = valid), or UCB_ERR_ARG for a NULL model
+ *         or one whose counts or indexes point outside its arrays.
  */
 UCB_API int ucb_validate(const struct ucb_bootstrap *bs, ucb_diag_fn fn, void *ctx,
                          struct ucb_validate_result *out);
 
+/** Buffer size that holds any path ucb_diag_path() writes, terminator included. */
+#define UCB_DIAG_PATH_MAX 45u
+
 /**
- * Format a diagnostic's path as "/0/1/10" into `buf` (always terminated when
- * `cap` > 0; "/" for a file-level finding).
- * @return the length written (excluding the terminator), or UCB_ERR_BUFFER.
+ * Format a diagnostic's path as "/0/1/10" into `buf`: the known parts of
+ * /oid/iid/rid/riid up to the first UCB_ID_NONE, or "/" for a file-level
+ * finding. Digits are written without printf. A NULL `buf` with `cap` 0
+ * measures.
+ * @return the length (excluding the terminator), UCB_ERR_BUFFER when `cap`
+ *         cannot hold path and terminator (`buf` then holds "" if `cap` > 0),
+ *         or UCB_ERR_ARG for a NULL `d`, or a NULL `buf` with `cap` > 0.
  */
 UCB_API int ucb_diag_path(const struct ucb_diag *d, char *buf, size_t cap);
 

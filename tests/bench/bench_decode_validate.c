@@ -4,6 +4,8 @@
  *   valgrind --tool=callgrind --toggle-collect=ucb_bench_once \
  *     build/tests/bench/bench_decode_validate fixtures/bootstrap/r1-three-accounts.bin 1
  */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
