@@ -75,8 +75,9 @@ test)
     rm -rf "$work"
   done
 
-  echo "== Cortex-M4 core library (-Os)"
-  scripts/size-m4.sh build-m4
+  echo "== Cortex-M4 core library (-Os): default and smallest configuration"
+  scripts/size-m4.sh build-m4 cross/cortex-m4.txt
+  scripts/size-m4.sh build-m4-min cross/cortex-m4-minimal.txt
 
   python3 - "${logs[@]}" <<'PY'
 import json, sys

@@ -395,6 +395,7 @@ int ucb_bs_decode(struct ucb_bootstrap *bs, const uint8_t *file, size_t len,
     return 0;
 }
 
+#if UCB_CONFIG_ENCODER
 /* ---- encoder ---- */
 
 /* Bytes of the resource TLVs of instance `in`, or a negative error for an
@@ -516,3 +517,5 @@ int ucb_bs_encode(const struct ucb_bootstrap *bs, uint8_t *out, size_t cap)
     }
     return ucb_tlv_writer_finish(&w);
 }
+
+#endif /* UCB_CONFIG_ENCODER */

@@ -8,6 +8,7 @@
 
 #include "uiccboot/err.h"
 #include "uiccboot/tlv.h"
+#include "uiccboot/ucb_config.h"
 
 void ucb_tlv_cursor_init(struct ucb_tlv_cursor *c, const uint8_t *buf, size_t len, size_t base,
                          unsigned allowed)
@@ -235,6 +236,14 @@ int ucb_tlv_get_objlnk(const struct ucb_tlv *t, uint16_t *out_oid, uint16_t *out
     return 0;
 }
 
+size_t ucb_tlv_header_size(uint16_t id, size_t len)
+{
+    const size_t id_len = id > 0xFFu ? 2u : 1u;
+    const size_t len_len = len < 8u ? 0u : len <= 0xFFu ? 1u : len <= 0xFFFFu ? 2u : 3u;
+    return 1u + id_len + len_len;
+}
+
+#if UCB_CONFIG_ENCODER
 /* ---- encoder ---- */
 
 void ucb_tlv_writer_init(struct ucb_tlv_writer *w, uint8_t *buf, size_t cap)
@@ -270,12 +279,6 @@ int ucb_tlv_put_bytes(struct ucb_tlv_writer *w, const void *src, size_t n)
     return (w->buf != NULL && w->overflow) ? UCB_ERR_BUFFER : 0;
 }
 
-size_t ucb_tlv_header_size(uint16_t id, size_t len)
-{
-    const size_t id_len = id > 0xFFu ? 2u : 1u;
-    const size_t len_len = len < 8u ? 0u : len <= 0xFFu ? 1u : len <= 0xFFFFu ? 2u : 3u;
-    return 1u + id_len + len_len;
-}
 
 int ucb_tlv_put_header(struct ucb_tlv_writer *w, enum ucb_tlv_kind kind, uint16_t id, size_t len)
 {
@@ -366,3 +369,5 @@ int ucb_tlv_put_objlnk(struct ucb_tlv_writer *w, enum ucb_tlv_kind kind, uint16_
 {
     return put_be(w, kind, id, ((uint64_t)oid << 16) | iid, 4);
 }
+
+#endif /* UCB_CONFIG_ENCODER */

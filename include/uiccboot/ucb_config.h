@@ -59,7 +59,10 @@
 #define UCB_CONFIG_VALIDATOR 1
 #endif
 
-/** 1: build the encoders (TLV writer use by ucb_bs_encode()). */
+/**
+ * 1: build the encoders (the TLV writer and ucb_bs_encode()). Firmware that
+ * only reads cards can set 0; the host tool needs 1.
+ */
 #ifndef UCB_CONFIG_ENCODER
 #define UCB_CONFIG_ENCODER 1
 #endif
