@@ -1,0 +1,128 @@
+/*
+ * uiccboot host tool: declarations shared by its source files.
+ *
+ * The tool is a user of the public libuiccboot API and nothing more. Unlike
+ * the library it may allocate and print; every message it prints starts with
+ * "uiccboot: " and never contains a secret value.
+ */
+#ifndef UCB_TOOL_H
+#define UCB_TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include <uiccboot/uiccboot.h>
+
+/** Exit codes (documented in docs/uiccboot.1). */
+enum tool_exit {
+    TOOL_OK = 0,      /**< done; the content is valid */
+    TOOL_INVALID = 1, /**< content does not decode, is invalid, or the spec is malformed */
+    TOOL_USAGE = 2,   /**< unknown subcommand or option, missing argument */
+    TOOL_IO = 3       /**< a file could not be read or written */
+};
+
+/** Options of one subcommand invocation (filled by main.c). */
+struct tool_opts {
+    const char *input;  /**< FILE or SPEC.json; "-" = standard input */
+    const char *output; /**< encode: -o FILE */
+    bool json;
+    bool show_secrets;
+};
+
+/* fileio.c ---------------------------------------------------------------- */
+
+/**
+ * Read at most `cap` bytes of `path` ("-" = stdin) into `buf`; a longer file yields exactly
+ * `cap` bytes (callers size `cap` one past their limit to detect that).
+ * Prints the reason and returns TOOL_IO on failure, else TOOL_OK.
+ */
+int tool_read_bounded(const char *path, uint8_t *buf, size_t cap, size_t *out_len);
+
+/**
+ * Read all of `path` ("-" = stdin) into a fresh NUL-terminated malloc'd
+ * buffer of at most `max` bytes. Returns TOOL_OK, TOOL_IO (unreadable) or
+ * TOOL_INVALID (larger than `max`), printing the reason.
+ */
+int tool_read_all(const char *path, size_t max, char **out, size_t *out_len);
+
+/**
+ * Write `len` bytes to `path` atomically: to "path.tmp", then rename. On
+ * failure the temporary is removed and `path` is untouched. Returns TOOL_OK
+ * or TOOL_IO, printing the reason.
+ */
+int tool_write_atomic(const char *path, const uint8_t *data, size_t len);
+
+/* value.c ----------------------------------------------------------------- */
+
+/** How the tool shows one value of the model. */
+enum tool_val_kind {
+    TV_STRING,   /**< bytes are well-formed UTF-8 (ptr/len) */
+    TV_INT,      /**< Integer or Time (i) */
+    TV_UINT,     /**< Unsigned Integer (u) */
+    TV_FLOAT,    /**< Float (f), finite */
+    TV_BOOL,     /**< Boolean (b) */
+    TV_OBJLNK,   /**< Objlnk (lnk_oid:lnk_iid) */
+    TV_OPAQUE,   /**< an Opaque resource (ptr/len) */
+    TV_RAW,      /**< unknown resource, or a value that does not decode as its type */
+    TV_REDACTED  /**< a secret hidden from output (len only) */
+};
+
+struct tool_val {
+    enum tool_val_kind kind;
+    const uint8_t *ptr;
+    size_t len;
+    int64_t i;
+    uint64_t u;
+    double f;
+    bool b;
+    uint16_t lnk_oid, lnk_iid;
+    bool type_fault; /**< TV_RAW because the value did not decode as its known type */
+};
+
+/** True when resource `rid` of object `oid` is never shown by default. */
+bool tool_res_is_secret(uint16_t oid, uint16_t rid);
+
+/**
+ * Classify entry `r` (a Resource or Resource Instance) of resource `rid` of
+ * object `oid` for display.
+ */
+void tool_val_get(uint16_t oid, uint16_t rid, const struct ucb_bs_res *r, bool show_secrets,
+                  struct tool_val *out);
+
+/** Name of a value type, for messages ("Integer"). */
+const char *tool_type_name(enum ucb_type t);
+
+/**
+ * Format a decode fault the one way the tool prints it:
+ * "<what> at offset N (path /0/1/10)".
+ */
+void tool_fault_text(const struct ucb_bs_fault *f, char *buf, size_t cap);
+
+/** Format "/oid/iid/rid/riid" up to the first UCB_ID_NONE ("/" if none). */
+void tool_path_text(uint32_t oid, uint32_t iid, uint32_t rid, uint32_t riid, char *buf,
+                    size_t cap);
+
+/* Subcommands: each returns an exit code. --------------------------------- */
+
+/** Print a model as a readable tree on stdout. */
+void tool_tree_print(const struct ucb_bootstrap *bs, bool show_secrets);
+
+/** Build the decode --json document of a model. Returns NULL on allocation failure. */
+json_t *tool_json_from_model(const struct ucb_bootstrap *bs, const char *file,
+                             bool show_secrets);
+
+int tool_cmd_decode(const struct tool_opts *o);
+int tool_cmd_validate(const struct tool_opts *o);
+int tool_cmd_encode(const struct tool_opts *o);
+
+/** Print "uiccboot: " + the formatted message + newline to stderr. */
+void tool_err(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+#endif /* UCB_TOOL_H */
