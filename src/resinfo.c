@@ -16,6 +16,7 @@
 #define R(o, r, t, m, man, sec, maj, min, n)                                          \
     {(o), (r), UCB_TYPE_##t, (m), (man), (sec), (maj), (min), NAME(n)}
 
+/* Sorted by object, then resource ID, with no gaps (see ucb_res_info_find). */
 static const struct ucb_res_info res_table[] = {
     R(0, 0, STRING, 0, 1, 0, 1, 0, "LWM2M Server URI"),
     R(0, 1, BOOLEAN, 0, 1, 0, 1, 0, "Bootstrap-Server"),
@@ -67,14 +68,20 @@ static const struct ucb_res_info res_table[] = {
     R(2, 3, INTEGER, 0, 1, 0, 1, 0, "Access Control Owner"),
 };
 
+_Static_assert(sizeof res_table / sizeof res_table[0] == 18 + 24 + 4,
+               "object_first/object_count must describe res_table");
+
+/* Resource IDs of each known object are contiguous from 0, so a lookup is
+ * an index: where each object's rows start in res_table, and how many. */
+static const uint8_t object_first[] = {0, 18, 42};
+static const uint8_t object_count[] = {18, 24, 4};
+
 const struct ucb_res_info *ucb_res_info_find(uint16_t oid, uint16_t rid)
 {
-    for (size_t i = 0; i < sizeof res_table / sizeof res_table[0]; i++) {
-        if (res_table[i].oid == oid && res_table[i].rid == rid) {
-            return &res_table[i];
-        }
+    if (oid >= sizeof object_first || rid >= object_count[oid]) {
+        return NULL;
     }
-    return NULL;
+    return &res_table[object_first[oid] + rid];
 }
 
 const char *ucb_object_name(uint16_t oid)
