@@ -134,8 +134,8 @@ void ucb_bs_res_tlv(const struct ucb_bs_res *r, struct ucb_tlv *out)
     out->value = r->value;
     out->len = r->len;
     out->offset = r->offset;
-    /* Exact for the smallest header form, which is what encoders write. */
-    out->value_offset = r->offset + ucb_tlv_header_size(r->id, r->len);
+    out->value_offset = r->offset + (r->hdr_len != 0u ? r->hdr_len
+                                                      : ucb_tlv_header_size(r->id, r->len));
 }
 
 /* ---- decoder ---- */
@@ -173,9 +173,10 @@ static int capacity(struct dec *d, size_t offset)
                 WHAT("more objects, instances or resources than the model holds (UCB_BS_MAX_*)"));
 }
 
-/* Record a new entry's file offset, or turn the add error into a fault. */
-static int placed(struct dec *d, int idx, size_t offset)
+/* Record a new entry's place in the file, or turn the add error into a fault. */
+static int placed(struct dec *d, int idx, const struct ucb_tlv *t)
 {
+    const size_t offset = t->offset;
     if (idx < 0) {
         return idx == UCB_ERR_CAPACITY
                    ? capacity(d, offset)
@@ -183,6 +184,7 @@ static int placed(struct dec *d, int idx, size_t offset)
                           WHAT("resource value longer than 65535 bytes"));
     }
     d->bs->res[idx].offset = (uint32_t)offset;
+    d->bs->res[idx].hdr_len = (uint8_t)(t->value_offset - offset);
     return 0;
 }
 
@@ -200,7 +202,7 @@ static int decode_multiple(struct dec *d, const struct ucb_tlv *mr)
             break;
         }
         d->fault->riid = ri.id;
-        rv = placed(d, ucb_bs_add_resource_instance(d->bs, ri.id, ri.value, ri.len), ri.offset);
+        rv = placed(d, ucb_bs_add_resource_instance(d->bs, ri.id, ri.value, ri.len), &ri);
         if (rv < 0) {
             return rv;
         }
@@ -227,9 +229,9 @@ static int decode_instance(struct dec *d, const struct ucb_tlv *it)
         }
         d->fault->rid = r.id;
         if (r.kind == UCB_TLV_RESOURCE) {
-            rv = placed(d, ucb_bs_add_resource(d->bs, r.id, r.value, r.len), r.offset);
+            rv = placed(d, ucb_bs_add_resource(d->bs, r.id, r.value, r.len), &r);
         } else {
-            rv = placed(d, ucb_bs_add_multiple(d->bs, r.id), r.offset);
+            rv = placed(d, ucb_bs_add_multiple(d->bs, r.id), &r);
             if (rv == 0) {
                 rv = decode_multiple(d, &r);
             }
@@ -370,12 +372,15 @@ int ucb_bs_decode(struct ucb_bootstrap *bs, const uint8_t *file, size_t len,
         }
     }
     if (pos != end) {
-        /* More whole objects up to `end` means the count is wrong; anything
-         * else means the size is. Decode them to tell, into the same model. */
+        /* Whole object entries up to `end` mean the count is wrong; anything
+         * else means the size is. Hop the object headers only, to tell. */
         size_t p = pos;
-        struct ucb_bs_fault probe;
-        struct dec pd = {bs, &probe};
-        while (p < end && decode_object(&pd, file, len, end, &p) == 0) {
+        while (end - p >= 5u) {
+            const size_t hdr = file[p + 2u] != 0u ? 6u : 5u;
+            if (end - p < hdr || be16(file + p + hdr - 2u) > end - p - hdr) {
+                break;
+            }
+            p += hdr + be16(file + p + hdr - 2u);
         }
         if (p == end) {
             return fail(&d, UCB_BS_FAULT_COUNT_MISMATCH, UCB_ERR_MALFORMED, 0,

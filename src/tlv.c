@@ -4,6 +4,7 @@
  * Type byte: b7-b6 kind, b5 identifier width (0: 8 bit, 1: 16 bit),
  * b4-b3 length type (00: length in b2-b0, 01/10/11: 8/16/24-bit field).
  */
+#include <float.h>
 #include <string.h>
 
 #include "uiccboot/err.h"
@@ -309,10 +310,16 @@ int ucb_tlv_put_header(struct ucb_tlv_writer *w, enum ucb_tlv_kind kind, uint16_
 int ucb_tlv_put_raw(struct ucb_tlv_writer *w, enum ucb_tlv_kind kind, uint16_t id,
                     const void *value, size_t len)
 {
-    int rc = ucb_tlv_put_header(w, kind, id, len);
-    if (rc < 0) {
-        return rc;
+    if (len > UCB_TLV_MAX_LEN || (unsigned)kind > 3u) {
+        return UCB_ERR_ARG;
     }
+    /* All or nothing: an element that does not fit writes no byte, but is
+     * still counted so pos tells the size needed. */
+    const size_t total = ucb_tlv_header_size(id, len) + len;
+    if (w->buf != NULL && !w->overflow && total > w->cap - w->pos) {
+        w->overflow = true;
+    }
+    (void)ucb_tlv_put_header(w, kind, id, len);
     return ucb_tlv_put_bytes(w, value, len);
 }
 
@@ -346,9 +353,9 @@ int ucb_tlv_put_uint(struct ucb_tlv_writer *w, enum ucb_tlv_kind kind, uint16_t 
 int ucb_tlv_put_float(struct ucb_tlv_writer *w, enum ucb_tlv_kind kind, uint16_t id, double v)
 {
     /* Converting an out-of-range double to float is undefined: test first. */
-    const bool in_range = v >= -3.4028234663852886e38 && v <= 3.4028234663852886e38;
+    const bool in_range = (v >= -FLT_MAX && v <= FLT_MAX) || v > DBL_MAX || v < -DBL_MAX;
     const float f = in_range ? (float)v : 0.0f;
-    if (in_range && (double)f == v) { /* exact in binary32; NaN and inf take 8 bytes */
+    if (in_range && (double)f == v) { /* exact in binary32 (infinities too); NaN takes 8 bytes */
         uint32_t bits;
         memcpy(&bits, &f, sizeof bits);
         return put_be(w, kind, id, bits, 4);

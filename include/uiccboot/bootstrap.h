@@ -51,6 +51,7 @@ struct ucb_bs_res {
     uint16_t id;          /**< resource ID, or resource instance ID */
     uint16_t count;       /**< Multiple Resource: number of instance entries that follow */
     uint8_t kind;         /**< enum ucb_tlv_kind: RESOURCE, MULTIPLE_RESOURCE or RESOURCE_INSTANCE */
+    uint8_t hdr_len;      /**< TLV header bytes in the file (0 in a built model: smallest form) */
 };
 
 /** An object instance of the model. */
