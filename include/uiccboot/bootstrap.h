@@ -122,6 +122,20 @@ UCB_API void ucb_bs_init(struct ucb_bootstrap *bs);
  * (object payloads must be Object Instance TLVs); value types and semantics
  * are the validator's. The header's object count must match the objects
  * found, and the objects must fill `size` exactly.
+ *
+ * Where a fault is reported (`out_fault->offset`, a file offset):
+ * - FILE_TOO_LARGE at UCB_BOOTSTRAP_MAX (the first byte beyond the limit);
+ * - FILE_TRUNCATED at 0 for input shorter than the header, at 2 (the size
+ *   field) when 4+size runs past the input, and at the object's first byte
+ *   when an object header or payload runs past the end of the input;
+ * - SIZE_MISMATCH at the object's first byte when it runs past 4+size but
+ *   not past the input, or at the first byte after the last counted object
+ *   when bytes inside 4+size are left that do not form whole objects;
+ * - COUNT_MISMATCH at 0 (the count field), when the counted objects end
+ *   before 4+size and whole objects follow, or 4+size ends before the count;
+ * - TLV_* and CAPACITY at the type byte of the element concerned.
+ * The path (oid/iid/rid/riid) names the enclosing elements; the faulty
+ * element's own ID is set when its header could be read.
  * @param out_fault optional; filled on error.
  * @return 0, or UCB_ERR_TRUNCATED / UCB_ERR_MALFORMED / UCB_ERR_NESTING /
  *         UCB_ERR_TOO_LARGE / UCB_ERR_CAPACITY / UCB_ERR_ARG. On error `bs`
