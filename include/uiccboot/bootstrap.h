@@ -134,8 +134,8 @@ UCB_API void ucb_bs_init(struct ucb_bootstrap *bs);
  * - COUNT_MISMATCH at 0 (the count field), when the counted objects end
  *   before 4+size and whole objects follow, or 4+size ends before the count;
  * - TLV_* and CAPACITY at the type byte of the element concerned.
- * The path (oid/iid/rid/riid) names the enclosing elements; the faulty
- * element's own ID is set when its header could be read.
+ * The path (oid/iid/rid/riid) names the enclosing elements; for a TLV fault
+ * it stops before the faulty element, for CAPACITY it includes it.
  * @param out_fault optional; filled on error.
  * @return 0, or UCB_ERR_TRUNCATED / UCB_ERR_MALFORMED / UCB_ERR_NESTING /
  *         UCB_ERR_TOO_LARGE / UCB_ERR_CAPACITY / UCB_ERR_ARG. On error `bs`
