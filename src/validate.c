@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "uiccboot/err.h"
+#include "model_int.h"
 #include "validate_int.h"
 
 #if UCB_CONFIG_VALIDATOR
@@ -151,56 +152,17 @@ static unsigned obj_version(const struct ucb_bs_obj *o)
     return o->major == 0 ? 0x100u : (unsigned)o->major << 8 | o->minor;
 }
 
-/* Decode entry `r` as `type` (LwM2M Core Appendix C); 0 or a negative error. */
+/* Decode entry `r` as `type` (LwM2M Core Appendix C); 0 or a negative error.
+ * Numbers land in one int64 (Unsigned clamped to INT64_MAX, Boolean 0/1). */
 static int decode(const struct ucb_bs_res *r, uint8_t type, struct val *out)
 {
-    struct ucb_tlv t;
-    int rc = 0;
+    struct ucb_value x;
+    const int rc = ucb_res_decode(r, type, &x);
 
-    ucb_bs_res_tlv(r, &t);
-    out->ptr = r->value;
-    out->len = r->len;
-    out->num = 0;
-    switch (type) {
-    case UCB_TYPE_STRING: {
-        const char *s;
-        rc = ucb_tlv_get_string(&t, &s, &out->len);
-        break;
-    }
-    case UCB_TYPE_INTEGER:
-        rc = ucb_tlv_get_int(&t, &out->num);
-        break;
-    case UCB_TYPE_TIME:
-        rc = ucb_tlv_get_time(&t, &out->num);
-        break;
-    case UCB_TYPE_UNSIGNED: {
-        uint64_t u = 0;
-        rc = ucb_tlv_get_uint(&t, &u);
-        out->num = u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u;
-        break;
-    }
-    case UCB_TYPE_FLOAT: {
-        double f;
-        rc = ucb_tlv_get_float(&t, &f);
-        break;
-    }
-    case UCB_TYPE_BOOLEAN: {
-        bool b = false;
-        rc = ucb_tlv_get_bool(&t, &b);
-        out->num = b;
-        break;
-    }
-    case UCB_TYPE_OBJLNK: {
-        uint16_t lo, li;
-        rc = ucb_tlv_get_objlnk(&t, &lo, &li);
-        break;
-    }
-    case UCB_TYPE_OPAQUE:
-        break;
-    default: /* UCB_TYPE_NONE: an executable resource has no value to carry */
-        rc = UCB_ERR_TYPE;
-        break;
-    }
+    out->ptr = x.ptr;
+    out->len = x.len;
+    out->num = type == UCB_TYPE_UNSIGNED ? (x.u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)x.u)
+                                         : x.i;
     return rc;
 }
 
