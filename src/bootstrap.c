@@ -248,29 +248,33 @@ static int decode_instance(struct dec *d, const struct ucb_tlv *it)
 }
 
 /* One object entry at `pos`; its end must not pass `end` (4 + size). */
+/*
+ * Header bytes of the object entry at `p`: object ID, version (00, or major
+ * and minor), length. 0 when fewer than 3 bytes remain before `end`, so the
+ * version byte that decides the size cannot be read.
+ */
+static size_t object_header_len(const uint8_t *file, size_t p, size_t end)
+{
+    return end - p < 3u ? 0u : file[p + 2u] != 0u ? 6u : 5u;
+}
+
 static int decode_object(struct dec *d, const uint8_t *file, size_t len, size_t end, size_t *pos)
 {
     const size_t at = *pos;
-    size_t p = at;
+    const size_t hdr = object_header_len(file, at, end);
 
-    if (end - p < 3u) {
+    if (hdr == 0u) {
         goto cut;
     }
-    const uint16_t oid = be16(file + p);
+    const uint16_t oid = be16(file + at);
     d->fault->oid = oid;
-    uint8_t major = file[p + 2u], minor = 0;
-    p += 3u;
-    if (major != 0u) {
-        if (end - p < 1u) {
-            goto cut;
-        }
-        minor = file[p++];
-    }
-    if (end - p < 2u) {
+    if (end - at < hdr) {
         goto cut;
     }
-    const uint16_t olen = be16(file + p);
-    p += 2u;
+    const uint8_t major = file[at + 2u];
+    const uint8_t minor = hdr == 6u ? file[at + 3u] : 0u;
+    const uint16_t olen = be16(file + at + hdr - 2u);
+    const size_t p = at + hdr;
     if (olen > end - p) {
         if (olen > len - p) {
             return fail(d, UCB_BS_FAULT_FILE_TRUNCATED, UCB_ERR_TRUNCATED, at,
@@ -375,9 +379,9 @@ int ucb_bs_decode(struct ucb_bootstrap *bs, const uint8_t *file, size_t len,
         /* Whole object entries up to `end` mean the count is wrong; anything
          * else means the size is. Hop the object headers only, to tell. */
         size_t p = pos;
-        while (end - p >= 5u) {
-            const size_t hdr = file[p + 2u] != 0u ? 6u : 5u;
-            if (end - p < hdr || be16(file + p + hdr - 2u) > end - p - hdr) {
+        while (p < end) {
+            const size_t hdr = object_header_len(file, p, end);
+            if (hdr == 0u || end - p < hdr || be16(file + p + hdr - 2u) > end - p - hdr) {
                 break;
             }
             p += hdr + be16(file + p + hdr - 2u);
