@@ -10,11 +10,14 @@ const char *ucb_strerror(int err)
     case UCB_ERR_TIMEOUT: return "timeout";
     case UCB_ERR_CARD_REMOVED: return "card removed";
     case UCB_ERR_CARD_RESET: return "card reset";
+    case UCB_ERR_CARD_REINSERTED: return "card removed and inserted again";
+    case UCB_ERR_MODEM: return "modem refused the command";
     case UCB_ERR_CARD_STATUS: return "card returned an error status";
     case UCB_ERR_CARD_NOT_FOUND: return "file or application not found on the card";
     case UCB_ERR_CARD_SECURITY: return "security status not satisfied";
     case UCB_ERR_CARD_PIN: return "PIN refused or blocked";
     case UCB_ERR_CARD_RESPONSE: return "malformed card response";
+    case UCB_ERR_CARD_NO_DATA: return "no LwM2M bootstrap data object on the card";
     case UCB_ERR_SCP_AUTH: return "secure channel authentication failed";
     case UCB_ERR_SCP_MAC: return "secure channel MAC verification failed";
     case UCB_ERR_SCP_PROTOCOL: return "secure channel protocol error";

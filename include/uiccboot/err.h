@@ -30,6 +30,9 @@ enum ucb_err {
     UCB_ERR_TIMEOUT = -2,        /**< no answer within the deadline */
     UCB_ERR_CARD_REMOVED = -3,   /**< card removed (or never present) */
     UCB_ERR_CARD_RESET = -4,     /**< card was reset; sessions are gone */
+    UCB_ERR_CARD_REINSERTED = -5, /**< card removed and inserted again since
+                                       the last exchange: it may be another card */
+    UCB_ERR_MODEM = -6,          /**< modem refused the command (ERROR, +CME ERROR) */
 
     /* card */
     UCB_ERR_CARD_STATUS = -20,   /**< card answered an error status word */
@@ -37,6 +40,7 @@ enum ucb_err {
     UCB_ERR_CARD_SECURITY = -22, /**< security status not satisfied */
     UCB_ERR_CARD_PIN = -23,      /**< PIN refused, blocked or too few tries */
     UCB_ERR_CARD_RESPONSE = -24, /**< card response malformed */
+    UCB_ERR_CARD_NO_DATA = -25,  /**< card holds no LwM2M bootstrap data object */
 
     /* secure channel */
     UCB_ERR_SCP_AUTH = -40,      /**< card cryptogram did not verify */

@@ -10,5 +10,11 @@
 #include "tlv.h"
 #include "bootstrap.h"
 #include "validate.h"
+#include "transport.h"
+#include "apdu.h"
+#include "fcp.h"
+#include "uicc.h"
+#include "at.h"
+#include "card.h"
 
 #endif /* UCB_UICCBOOT_H */

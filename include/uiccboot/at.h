@@ -1,0 +1,120 @@
+/**
+ * @file at.h
+ * @brief AT modem transport (3GPP TS 27.007 +CSIM, +CCHO/+CGLA/+CCHC).
+ *
+ * The protocol part is portable and lives in the core library: it talks to
+ * the modem through two byte-I/O callbacks, so firmware with its own UART
+ * driver can use it. at_posix.h binds it to a serial device or any file
+ * descriptor on POSIX hosts.
+ *
+ * Modes:
+ *  - UCB_AT_CSIM: every APDU as `AT+CSIM=<len>,"<hex>"`, reply
+ *    `+CSIM: <len>,"<hex>"`. Logical channels are opened by the reader with
+ *    MANAGE CHANNEL like on any other transport.
+ *  - UCB_AT_CGLA: for modems that do not pass MANAGE CHANNEL through +CSIM.
+ *    The transport maps logical channels onto +CCHO sessions: MANAGE
+ *    CHANNEL open is answered locally with a pseudo channel number; the next
+ *    SELECT by AID on that channel becomes `AT+CCHO="<aid>"` (the modem opens
+ *    the channel and selects; the session ID it returns is not the channel
+ *    number); every other command on that channel becomes
+ *    `AT+CGLA=<session>,<len>,"<hex>"` with the channel bits of CLA cleared
+ *    (the modem sets them); MANAGE CHANNEL close becomes `AT+CCHC=<session>`.
+ *    Commands on the basic channel still go through +CSIM.
+ *
+ * Robustness: the command echo (ATE1) is skipped; unsolicited result lines
+ * (`+CEREG: ...`, `RING`, anything not the awaited reply) are skipped and
+ * passed to an optional callback; `+CCHO: <n>` and a bare `<n>` are both
+ * accepted; `ERROR` and `+CME ERROR: <n>` give UCB_ERR_MODEM with the code
+ * kept in `last_cme`; no final result code before the deadline gives
+ * UCB_ERR_TIMEOUT; a reply whose length or hex is inconsistent gives
+ * UCB_ERR_TRANSPORT. Nothing is ever read past the reply's final result code.
+ */
+#ifndef UCB_AT_H
+#define UCB_AT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apdu.h"
+#include "export.h"
+#include "transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest modem line kept (a 258-byte R-APDU in hex plus the prefix fits). */
+#define UCB_AT_LINE_MAX 600u
+/** Longest command line built (AT+CGLA with a 261-byte C-APDU in hex fits). */
+#define UCB_AT_CMD_MAX 560u
+/** Logical channels mapped onto +CCHO sessions at once. */
+#define UCB_AT_MAX_SESSIONS 4u
+
+/**
+ * Write @p len bytes to the modem. @return 0, UCB_ERR_TIMEOUT or
+ * UCB_ERR_TRANSPORT.
+ */
+typedef int (*ucb_at_write_fn)(void *ctx, const uint8_t *bytes, size_t len, uint32_t timeout_ms);
+
+/**
+ * Read what the modem has sent, up to @p cap bytes, waiting at most
+ * @p timeout_ms for the first byte. @return the number of bytes (> 0),
+ * UCB_ERR_TIMEOUT when nothing came, or UCB_ERR_TRANSPORT (device gone).
+ */
+typedef int (*ucb_at_read_fn)(void *ctx, uint8_t *buf, size_t cap, uint32_t timeout_ms);
+
+/** Called with each unsolicited line skipped while waiting for a reply. */
+typedef void (*ucb_at_urc_fn)(void *ctx, const char *line, size_t len);
+
+enum ucb_at_mode {
+    UCB_AT_CSIM = 0,
+    UCB_AT_CGLA = 1
+};
+
+/** One logical channel mapped onto a +CCHO session. */
+struct ucb_at_session {
+    uint8_t channel;       /**< pseudo channel number the reader sees (1..19), 0 = free */
+    bool open;             /**< +CCHO done */
+    uint32_t id;           /**< session ID from +CCHO */
+};
+
+/** AT transport state. Caller-allocated; init() sets every field. */
+struct ucb_at {
+    ucb_at_read_fn read;
+    ucb_at_write_fn write;
+    void *io_ctx;
+    enum ucb_at_mode mode;
+    uint32_t timeout_ms;          /**< public: default per-command deadline (5000) */
+    ucb_at_urc_fn urc;            /**< public: optional */
+    void *urc_ctx;
+    int last_cme;                 /**< public: last +CME ERROR code, -1 for plain ERROR */
+    struct ucb_at_session sessions[UCB_AT_MAX_SESSIONS];
+    size_t line_len;
+    size_t pending_len;           /**< bytes read past the current line */
+    char line[UCB_AT_LINE_MAX];
+    uint8_t pending[UCB_AT_LINE_MAX];
+    char cmd[UCB_AT_CMD_MAX];
+};
+
+/** Initialise over byte-I/O callbacks. Cannot fail. */
+UCB_API void ucb_at_init(struct ucb_at *at, ucb_at_read_fn read, ucb_at_write_fn write,
+                         void *io_ctx, enum ucb_at_mode mode);
+
+/** Fill @p out with the transport view of @p at (transmit only). */
+UCB_API void ucb_at_transport(struct ucb_at *at, struct ucb_transport *out);
+
+/**
+ * Send a bare command line (e.g. "ATE0") and wait for OK.
+ * @return 0, UCB_ERR_MODEM, UCB_ERR_TIMEOUT or UCB_ERR_TRANSPORT.
+ */
+UCB_API int ucb_at_command(struct ucb_at *at, const char *cmd);
+
+/** Close every +CCHO session still open (AT+CCHC) and wipe the buffers. */
+UCB_API void ucb_at_deinit(struct ucb_at *at);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UCB_AT_H */
