@@ -68,7 +68,7 @@ test)
   ninja -C build-fuzz
   meson test -C build-fuzz --print-errorlogs --suite fuzz
   logs+=(build-fuzz/meson-logs/testlog.json)
-  for h in tlv bootstrap; do
+  for h in tlv bootstrap fcp pkcs15 at; do
     work=$(mktemp -d)
     cp tests/fuzz/corpus/$h/* "$work"/
     build-fuzz/tests/fuzz/fuzz_$h -runs=200000 -max_len=4096 "$work" 2>&1 | tail -n 2
