@@ -14,18 +14,38 @@
 #define UCB_TOOL_VERSION "unknown"
 #endif
 
-enum opt_bits { OPT_JSON = 1, OPT_SECRETS = 2, OPT_OUTPUT = 4 };
+enum opt_bits { OPT_JSON = 1, OPT_SECRETS = 2, OPT_OUTPUT = 4, OPT_CARD = 8, OPT_WRITE = 16 };
+
+/* The positional argument: required, allowed only without a card, or none. */
+enum positional { POS_REQUIRED, POS_FILE_OR_CARD, POS_NONE };
+
+#define CARD_HELP                                                                          \
+    "Card options (one transport; without one, the first PC/SC reader with a card):\n"     \
+    "  --reader NAME|INDEX  a PC/SC reader by name or by index (see 'uiccboot readers')\n"  \
+    "  --at DEVICE          an AT modem on a serial device or tty (AT+CSIM)\n"              \
+    "  --baud N             serial speed for --at (default: leave as is)\n"                 \
+    "  --at-mode csim|cgla  cgla: logical channels through AT+CCHO/+CGLA/+CCHC\n"           \
+    "  --sim FILE           an in-process virtual UICC holding FILE (no hardware)\n"        \
+    "  --profile CARD.json  the virtual UICC's profile (docs/simcard.md), with --sim\n"     \
+    "  --pin PIN            PIN to verify when the bootstrap file is PIN-protected\n"       \
+    "  --aid HEX            PKCS#15 application AID (skips the EF.DIR search)\n"            \
+    "  --oid HEX            bootstrap data OID, DER content bytes (default 672B0901)\n"     \
+    "  --path HEX           fixed path of the bootstrap EF (cards without PKCS#15);\n"      \
+    "                       a leading 3F00 means from the MF, else from the application\n" \
+    "  --trace              print every exchange on stderr: '> C-APDU', '< R-APDU' (hex);\n"\
+    "                       PIN bytes show as ** unless --show-secrets\n"
 
 struct command {
     const char *name;
     int (*run)(const struct tool_opts *o);
     unsigned opts; /**< enum opt_bits accepted */
+    enum positional pos;
     const char *synopsis;
     const char *help;
 };
 
 static const struct command commands[] = {
-    {"decode", tool_cmd_decode, OPT_JSON | OPT_SECRETS, "decode FILE [--json] [--show-secrets]",
+    {"decode", tool_cmd_decode, OPT_JSON | OPT_SECRETS, POS_REQUIRED, "decode FILE [--json] [--show-secrets]",
      "Print the content of an EF LwM2M_Bootstrap file as a tree with resource\n"
      "names, or as JSON that `uiccboot encode` accepts back. FILE may be - for\n"
      "standard input.\n"
@@ -36,15 +56,19 @@ static const struct command commands[] = {
      "                  Keys (/0/x/8); by default they show as redacted with their length\n"
      "\n"
      "Exit status: 0 decoded, 1 the file does not decode, 3 the file cannot be read.\n"},
-    {"validate", tool_cmd_validate, OPT_JSON, "validate FILE [--json]",
-     "Check an EF LwM2M_Bootstrap file against the rules of docs/validation.md and\n"
-     "print one line per finding and a summary. FILE may be - for standard input.\n"
+    {"validate", tool_cmd_validate, OPT_JSON | OPT_CARD, POS_FILE_OR_CARD,
+     "validate FILE [--json] | validate CARD-OPTIONS [--json]",
+     "Check an EF LwM2M_Bootstrap file, or the one on a card, against the rules of\n"
+     "docs/validation.md and print one line per finding and a summary. FILE may be -\n"
+     "for standard input.\n"
      "\n"
      "  --json  print {\"valid\": bool, \"diagnostics\": [{\"rule\", \"severity\", \"path\",\n"
-     "          \"offset\", \"message\"}]}\n"
+     "          \"offset\", \"message\"}]} (and \"card\" when read from a card)\n"
+     "\n" CARD_HELP
      "\n"
-     "Exit status: 0 valid (warnings allowed), 1 errors found, 3 the file cannot be read.\n"},
-    {"encode", tool_cmd_encode, OPT_OUTPUT, "encode SPEC.json -o FILE",
+     "Exit status: 0 valid (warnings allowed), 1 errors found, 3 the file or card\n"
+     "cannot be read.\n"},
+    {"encode", tool_cmd_encode, OPT_OUTPUT, POS_REQUIRED, "encode SPEC.json -o FILE",
      "Write an EF LwM2M_Bootstrap file from a JSON spec in the form printed by\n"
      "`uiccboot decode --json --show-secrets` (SPEC.json may be - for standard input).\n"
      "Values are encoded by the known type of each resource; {\"hex\": \"...\"} gives the\n"
@@ -54,6 +78,36 @@ static const struct command commands[] = {
      "  -o, --output FILE  the file to write (required)\n"
      "\n"
      "Exit status: 0 written, 1 malformed spec, 3 a file cannot be read or written.\n"},
+    {"readers", tool_cmd_readers, OPT_JSON, POS_NONE, "readers [--json]",
+     "List the PC/SC readers with their index.\n"
+     "\n"
+     "  --json  print {\"readers\": [{\"index\", \"name\"}]}\n"
+     "\n"
+     "Exit status: 0 listed (also when there are none), 3 PC/SC is not reachable.\n"},
+    {"dump", tool_cmd_dump, OPT_JSON | OPT_SECRETS | OPT_CARD, POS_NONE,
+     "dump [CARD-OPTIONS] [--json] [--show-secrets]",
+     "Read the LwM2M bootstrap file from a card (LwM2M Core Appendix G: EF.DIR,\n"
+     "PKCS#15 application, ODF, DODF, EF LwM2M_Bootstrap) and print it like\n"
+     "'uiccboot decode', after the card's identity and the route taken.\n"
+     "\n"
+     "  --json          the decode JSON plus \"card\": {\"iccid\", \"aid\", \"path\",\n"
+     "                  \"sha256\"} and \"route\": [...]\n"
+     "  --show-secrets  print secret keys (and PIN bytes in --trace)\n"
+     "\n" CARD_HELP
+     "\n"
+     "Exit status: 0 read and decoded, 1 the content does not decode, 2 usage error,\n"
+     "3 the card cannot be read (the message says at which step and status word).\n"},
+    {"write", tool_cmd_write, OPT_CARD | OPT_WRITE, POS_REQUIRED,
+     "write FILE [CARD-OPTIONS] [--force] [--pad]",
+     "Write FILE to the card's EF LwM2M_Bootstrap with UPDATE BINARY and read it\n"
+     "back to verify. FILE must validate unless --force.\n"
+     "\n"
+     "  --force  write content that does not validate\n"
+     "  --pad    fill the rest of the EF with FF\n"
+     "\n" CARD_HELP
+     "\n"
+     "Exit status: 0 written and verified, 1 FILE does not validate, 2 usage error,\n"
+     "3 a file or the card cannot be read or written.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -62,8 +116,8 @@ static void usage(void)
 {
     fputs("usage: uiccboot COMMAND [OPTIONS]\n"
           "\n"
-          "Read, check and write EF LwM2M_Bootstrap files (LwM2M bootstrap data on a\n"
-          "smartcard, LwM2M Core Appendix G).\n"
+          "Read, check and write EF LwM2M_Bootstrap files and the cards that hold them\n"
+          "(LwM2M bootstrap data on a smartcard, LwM2M Core Appendix G).\n"
           "\n"
           "Commands:\n",
           stdout);
@@ -113,11 +167,56 @@ static int usage_error(const struct command *c, const char *what, const char *ar
     return TOOL_USAGE;
 }
 
+/* The card options that take a value: the slot it goes to, or NULL. */
+static const char **card_value_opt(struct tool_opts *o, const char *a)
+{
+    static const char *baud_text;
+
+    if (strcmp(a, "--reader") == 0)
+        return &o->reader;
+    if (strcmp(a, "--at") == 0)
+        return &o->at;
+    if (strcmp(a, "--baud") == 0)
+        return &baud_text;
+    if (strcmp(a, "--at-mode") == 0)
+        return &o->at_mode;
+    if (strcmp(a, "--sim") == 0)
+        return &o->sim;
+    if (strcmp(a, "--profile") == 0)
+        return &o->profile;
+    if (strcmp(a, "--pin") == 0)
+        return &o->pin;
+    if (strcmp(a, "--aid") == 0)
+        return &o->aid;
+    if (strcmp(a, "--oid") == 0)
+        return &o->oid;
+    if (strcmp(a, "--path") == 0)
+        return &o->path;
+    return NULL;
+}
+
+static int parse_baud(const char *text, unsigned *out)
+{
+    unsigned long v = 0;
+
+    if (*text == '\0')
+        return -1;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || v > 10000000ul)
+            return -1;
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
 /* Options and the one positional argument, in any order; "--" ends options. */
 static int run_command(const struct command *c, int argc, char **argv)
 {
-    struct tool_opts o = {NULL, NULL, false, false};
+    struct tool_opts o;
     bool only_args = false;
+
+    memset(&o, 0, sizeof(o));
 
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -139,6 +238,23 @@ static int run_command(const struct command *c, int argc, char **argv)
                 o.output = argv[++i];
             } else if ((c->opts & OPT_OUTPUT) && strncmp(a, "--output=", 9) == 0) {
                 o.output = a + 9;
+            } else if ((c->opts & OPT_CARD) && (c->opts & OPT_SECRETS) == 0 &&
+                       strcmp(a, "--show-secrets") == 0) {
+                o.show_secrets = true; /* PIN bytes in --trace */
+            } else if ((c->opts & OPT_CARD) && strcmp(a, "--trace") == 0) {
+                o.trace = true;
+            } else if ((c->opts & OPT_WRITE) && strcmp(a, "--force") == 0) {
+                o.force = true;
+            } else if ((c->opts & OPT_WRITE) && strcmp(a, "--pad") == 0) {
+                o.pad = true;
+            } else if ((c->opts & OPT_CARD) && card_value_opt(&o, a) != NULL) {
+                const char **slot = card_value_opt(&o, a);
+
+                if (i + 1 >= argc)
+                    return usage_error(c, "missing argument to ", a);
+                *slot = argv[++i];
+                if (strcmp(a, "--baud") == 0 && parse_baud(*slot, &o.baud) != 0)
+                    return usage_error(c, "--baud needs a number, got ", *slot);
             } else {
                 return usage_error(c, "unknown option ", a);
             }
@@ -148,7 +264,12 @@ static int run_command(const struct command *c, int argc, char **argv)
             return usage_error(c, "unexpected argument ", a);
         }
     }
-    if (o.input == NULL)
+    if (c->pos == POS_NONE && o.input != NULL)
+        return usage_error(c, "unexpected argument ", o.input);
+    if (c->pos == POS_FILE_OR_CARD && o.input != NULL && tool_has_card(&o))
+        return usage_error(c, "give FILE or card options, not both: ", o.input);
+    if (o.input == NULL && (c->pos == POS_REQUIRED ||
+                            (c->pos == POS_FILE_OR_CARD && !tool_has_card(&o))))
         return usage_error(c, "missing ", (c->opts & OPT_OUTPUT) ? "SPEC.json" : "FILE");
     if ((c->opts & OPT_OUTPUT) && (o.output == NULL || o.output[0] == '\0'))
         return usage_error(c, "missing ", "-o FILE");

@@ -30,7 +30,24 @@ struct tool_opts {
     const char *output; /**< encode: -o FILE */
     bool json;
     bool show_secrets;
+    /* Card options (dump, validate, write). At most one transport. */
+    const char *reader;  /**< --reader NAME|INDEX (PC/SC) */
+    const char *at;      /**< --at DEVICE (AT modem) */
+    unsigned baud;       /**< --baud N */
+    const char *at_mode; /**< --at-mode csim|cgla */
+    const char *sim;     /**< --sim FILE: in-process virtual UICC with this content */
+    const char *profile; /**< --profile CARD.json for --sim */
+    const char *pin;     /**< --pin PIN */
+    const char *aid;     /**< --aid HEX */
+    const char *oid;     /**< --oid HEX (DER content bytes) */
+    const char *path;    /**< --path HEX (fixed path of the bootstrap EF) */
+    bool trace;          /**< --trace */
+    bool force;          /**< write --force: write content that fails validation */
+    bool pad;            /**< write --pad: fill the rest of the EF with FF */
 };
+
+/** True when any transport option was given. */
+bool tool_has_card(const struct tool_opts *o);
 
 /* fileio.c ---------------------------------------------------------------- */
 
@@ -117,6 +134,38 @@ json_t *tool_json_from_model(const struct ucb_bootstrap *bs, const char *file,
 int tool_cmd_decode(const struct tool_opts *o);
 int tool_cmd_validate(const struct tool_opts *o);
 int tool_cmd_encode(const struct tool_opts *o);
+int tool_cmd_readers(const struct tool_opts *o);
+int tool_cmd_dump(const struct tool_opts *o);
+int tool_cmd_write(const struct tool_opts *o);
+
+/* card.c ------------------------------------------------------------------ */
+
+/**
+ * Read the bootstrap file from the card the options name into `buf`.
+ * On success returns TOOL_OK, sets *out_len and fills `info`; otherwise
+ * prints what failed and where (step, status word) and returns TOOL_IO.
+ */
+int tool_card_read(const struct tool_opts *o, uint8_t *buf, size_t cap, size_t *out_len,
+                   struct ucb_card_info *info);
+
+/** The "card" object of dump/validate --json: {"iccid","aid","path","sha256"}. */
+json_t *tool_card_json(const struct ucb_card_info *info);
+
+/** The route as a JSON array of names ("ef-dir", "logical-channel", ...). */
+json_t *tool_route_json(uint32_t route);
+
+/** Print the card summary lines of the text output. */
+void tool_card_print(const struct ucb_card_info *info);
+
+/* decode.c: shared by the file and card forms ----------------------------- */
+
+/** Decode `buf` and print it (tree or JSON); `info` adds the card object. */
+int tool_print_decoded(const uint8_t *buf, size_t len, const char *name, const struct tool_opts *o,
+                       const struct ucb_card_info *info);
+
+/** Validate `buf` and print the findings; `info` adds the card object. */
+int tool_print_validated(const uint8_t *buf, size_t len, const char *name,
+                         const struct tool_opts *o, const struct ucb_card_info *info);
 
 /** Print "uiccboot: " + the formatted message + newline to stderr. */
 void tool_err(const char *fmt, ...)

@@ -50,6 +50,9 @@ extern "C" {
 #define UCB_AT_CMD_MAX 560u
 /** Logical channels mapped onto +CCHO sessions at once. */
 #define UCB_AT_MAX_SESSIONS 4u
+/** Bytes read for one command (echo, unsolicited lines, reply) before it
+ *  is abandoned with UCB_ERR_TIMEOUT, whatever the clock says. */
+#define UCB_AT_READ_BUDGET 8192u
 
 /**
  * Write @p len bytes to the modem. @return 0, UCB_ERR_TIMEOUT or
@@ -66,6 +69,15 @@ typedef int (*ucb_at_read_fn)(void *ctx, uint8_t *buf, size_t cap, uint32_t time
 
 /** Called with each unsolicited line skipped while waiting for a reply. */
 typedef void (*ucb_at_urc_fn)(void *ctx, const char *line, size_t len);
+
+/**
+ * Optional monotonic clock in milliseconds (any origin, wraps at 2^32),
+ * called with io_ctx. With a clock the per-command deadline covers the
+ * whole exchange; without one it bounds each wait for the next bytes, so a
+ * modem that keeps talking without answering is cut off by a byte budget
+ * instead (UCB_AT_READ_BUDGET).
+ */
+typedef uint32_t (*ucb_at_clock_fn)(void *ctx);
 
 enum ucb_at_mode {
     UCB_AT_CSIM = 0,
@@ -88,8 +100,11 @@ struct ucb_at {
     uint32_t timeout_ms;          /**< public: default per-command deadline (5000) */
     ucb_at_urc_fn urc;            /**< public: optional */
     void *urc_ctx;
+    ucb_at_clock_fn clock;        /**< public: optional, NULL after init (at_fd sets one) */
     int last_cme;                 /**< public: last +CME ERROR code, -1 for plain ERROR */
     struct ucb_at_session sessions[UCB_AT_MAX_SESSIONS];
+    bool resync;                  /**< a command ended before its final result code */
+    bool overlong;                /**< dropping the rest of an overlong line */
     size_t line_len;
     size_t pending_len;           /**< bytes read past the current line */
     char line[UCB_AT_LINE_MAX];

@@ -1,0 +1,464 @@
+/*
+ * uiccboot host tool: the card commands (readers, dump, validate on a card,
+ * write) and what they share: opening the transport the options name,
+ * the --trace printer, the PIN callback and the card summary.
+ *
+ * Transports: PC/SC (--reader, the default), an AT modem (--at) and the
+ * in-process virtual UICC (--sim, for trying the tool without a reader).
+ */
+#include "tool.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uiccboot/host.h>
+
+#include "vuicc.h"
+
+enum card_kind { CARD_PCSC, CARD_AT, CARD_SIM };
+
+struct card_session {
+    enum card_kind kind;
+    struct ucb_pcsc pcsc;
+    struct ucb_at_fd fd;
+    struct ucb_at at;
+    struct vuicc *sim;
+    struct ucb_transport t;
+    struct ucb_apdu a;
+    bool show_secrets;
+};
+
+/* Session state is large (the AT line buffers, the engine): keep it static. */
+static struct card_session session;
+
+bool tool_has_card(const struct tool_opts *o)
+{
+    return o->reader != NULL || o->at != NULL || o->sim != NULL;
+}
+
+static void hex_line(FILE *f, char dir, const uint8_t *b, size_t len, size_t secret_off,
+                     size_t secret_len, bool show_secrets)
+{
+    fputc(dir, f);
+    fputc(' ', f);
+    for (size_t i = 0; i < len; i++) {
+        if (!show_secrets && secret_len != 0 && i >= secret_off && i - secret_off < secret_len)
+            fputs("**", f);
+        else
+            fprintf(f, "%02X", b[i]);
+    }
+    fputc('\n', f);
+}
+
+/* --trace: one "> C-APDU" and one "< R-APDU" line per exchange on stderr,
+ * as the transport carries them (GET RESPONSE and 6Cxx resends included).
+ * The PIN of a VERIFY is masked unless --show-secrets. */
+static void on_trace(void *ctx, enum ucb_trace_dir dir, const uint8_t *bytes, size_t len,
+                     size_t secret_off, size_t secret_len)
+{
+    const struct card_session *s = ctx;
+
+    hex_line(stderr, dir == UCB_TRACE_COMMAND ? '>' : '<', bytes, len, secret_off, secret_len,
+             s->show_secrets);
+    fflush(stderr);
+}
+
+/* The --pin value, handed to the reader only when the card asks for it. */
+static int on_pin(void *ctx, uint8_t key_ref, uint8_t tries, uint8_t *pin, size_t cap,
+                  size_t *out_len)
+{
+    const char *given = ctx;
+    size_t n;
+
+    (void)key_ref;
+    (void)tries;
+    if (given == NULL) {
+        tool_err("card: the bootstrap file is PIN-protected; give --pin PIN");
+        return UCB_ERR_CARD_SECURITY;
+    }
+    n = strlen(given);
+    if (n > cap)
+        return UCB_ERR_ARG;
+    memcpy(pin, given, n);
+    *out_len = n;
+    return 0;
+}
+
+/* Parse a hex option value into buf; spaces and ':' are allowed. */
+static int parse_hex_opt(const char *name, const char *hex, uint8_t *buf, size_t cap,
+                         size_t *out_len)
+{
+    size_t n = 0;
+    int hi = -1;
+
+    for (const char *p = hex; *p != '\0'; p++) {
+        int v;
+
+        if (*p == ' ' || *p == ':')
+            continue;
+        if (!isxdigit((unsigned char)*p)) {
+            tool_err("%s: '%c' is not a hex digit", name, *p);
+            return TOOL_USAGE;
+        }
+        v = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
+        if (hi < 0) {
+            hi = v;
+        } else {
+            if (n == cap) {
+                tool_err("%s: longer than %zu bytes", name, cap);
+                return TOOL_USAGE;
+            }
+            buf[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    if (hi >= 0 || n == 0) {
+        tool_err("%s: needs an even number of hex digits", name);
+        return TOOL_USAGE;
+    }
+    *out_len = n;
+    return TOOL_OK;
+}
+
+static int open_sim(const struct tool_opts *o, struct card_session *s)
+{
+    static uint8_t content[UCB_BOOTSTRAP_MAX + 1];
+    struct vuicc_profile p;
+    char err[200];
+    size_t len;
+    int rc;
+
+    vuicc_profile_default(&p);
+    if (o->profile != NULL && vuicc_profile_load(&p, o->profile, err, sizeof(err)) != 0) {
+        tool_err("%s: %s", o->profile, err);
+        return TOOL_INVALID;
+    }
+    rc = tool_read_bounded(o->sim, content, sizeof(content), &len);
+    if (rc != TOOL_OK)
+        return rc;
+    if (len > UCB_BOOTSTRAP_MAX) {
+        tool_err("%s: larger than %u bytes, the most an EF can hold", o->sim,
+                 (unsigned)UCB_BOOTSTRAP_MAX);
+        return TOOL_INVALID;
+    }
+    s->sim = vuicc_new(&p, content, len, err, sizeof(err));
+    memset(content, 0, len);
+    if (s->sim == NULL) {
+        tool_err("%s: %s", o->sim, err);
+        return TOOL_INVALID;
+    }
+    vuicc_transport(s->sim, &s->t);
+    return TOOL_OK;
+}
+
+static int open_session(const struct tool_opts *o, struct card_session *s)
+{
+    int n = (o->reader != NULL) + (o->at != NULL) + (o->sim != NULL);
+    int rc;
+
+    memset(s, 0, sizeof(*s));
+    s->fd.fd = -1;
+    s->show_secrets = o->show_secrets;
+    if (n > 1) {
+        tool_err("give one of --reader, --at and --sim");
+        return TOOL_USAGE;
+    }
+    if (o->at == NULL && (o->baud != 0 || o->at_mode != NULL)) {
+        tool_err("--baud and --at-mode need --at DEVICE");
+        return TOOL_USAGE;
+    }
+    if (o->sim == NULL && o->profile != NULL) {
+        tool_err("--profile needs --sim FILE");
+        return TOOL_USAGE;
+    }
+    if (o->sim != NULL) {
+        s->kind = CARD_SIM;
+        rc = open_sim(o, s);
+        if (rc != TOOL_OK)
+            return rc;
+    } else if (o->at != NULL) {
+        enum ucb_at_mode mode = UCB_AT_CSIM;
+
+        s->kind = CARD_AT;
+        if (o->at_mode != NULL) {
+            if (strcmp(o->at_mode, "cgla") == 0) {
+                mode = UCB_AT_CGLA;
+            } else if (strcmp(o->at_mode, "csim") != 0) {
+                tool_err("--at-mode: '%s' is not csim or cgla", o->at_mode);
+                return TOOL_USAGE;
+            }
+        }
+        rc = ucb_at_fd_open(&s->fd, o->at, o->baud);
+        if (rc < 0) {
+            tool_err("%s: cannot open the modem: %s", o->at, ucb_strerror(rc));
+            return rc == UCB_ERR_ARG ? TOOL_USAGE : TOOL_IO;
+        }
+        ucb_at_fd_bind(&s->at, &s->fd, mode);
+        ucb_at_transport(&s->at, &s->t);
+    } else {
+        s->kind = CARD_PCSC;
+        rc = ucb_pcsc_open(&s->pcsc, o->reader);
+        if (rc < 0) {
+            if (rc == UCB_ERR_ARG)
+                tool_err("reader '%s' not found (see 'uiccboot readers')", o->reader);
+            else if (rc == UCB_ERR_CARD_REMOVED)
+                tool_err("%s: no card in the reader", o->reader != NULL ? o->reader : "PC/SC");
+            else
+                tool_err("PC/SC: %s (is pcscd running?)", ucb_strerror(rc));
+            return TOOL_IO;
+        }
+        ucb_pcsc_transport(&s->pcsc, &s->t);
+    }
+    ucb_apdu_init(&s->a, &s->t);
+    if (o->trace) {
+        s->a.trace = on_trace;
+        s->a.trace_ctx = s;
+    }
+    return TOOL_OK;
+}
+
+static void close_session(struct card_session *s)
+{
+    ucb_apdu_deinit(&s->a);
+    switch (s->kind) {
+    case CARD_PCSC:
+        ucb_pcsc_close(&s->pcsc);
+        break;
+    case CARD_AT:
+        ucb_at_deinit(&s->at);
+        ucb_at_fd_close(&s->fd);
+        break;
+    case CARD_SIM:
+        vuicc_free(s->sim);
+        s->sim = NULL;
+        break;
+    }
+}
+
+/* Reader options from the command line; the buffers live in static storage
+ * because the options point into them for the whole read. */
+static int card_opts(const struct tool_opts *o, struct ucb_card_opts *co)
+{
+    static uint8_t aid[UCB_AID_MAX], oid[32], path[UCB_PATH_MAX];
+    int rc;
+
+    memset(co, 0, sizeof(*co));
+    if (o->aid != NULL) {
+        rc = parse_hex_opt("--aid", o->aid, aid, sizeof(aid), &co->aid_len);
+        if (rc != TOOL_OK)
+            return rc;
+        co->aid = aid;
+    }
+    if (o->oid != NULL) {
+        rc = parse_hex_opt("--oid", o->oid, oid, sizeof(oid), &co->oid_len);
+        if (rc != TOOL_OK)
+            return rc;
+        co->oid = oid;
+    }
+    if (o->path != NULL) {
+        rc = parse_hex_opt("--path", o->path, path, sizeof(path), &co->path_len);
+        if (rc != TOOL_OK)
+            return rc;
+        if (co->path_len % 2 != 0) {
+            tool_err("--path: a path is a sequence of 2-byte file identifiers");
+            return TOOL_USAGE;
+        }
+        co->path = path;
+    }
+    co->pin = on_pin;
+    co->pin_ctx = (void *)(uintptr_t)o->pin;
+    return TOOL_OK;
+}
+
+/* "card: card removed at READ BINARY of the bootstrap EF (SW 6A82: ...)" */
+static void card_error(int rc, const struct ucb_card_info *info)
+{
+    const char *step = ucb_card_step_name(info->step);
+
+    if (info->sw != 0 && !ucb_sw_ok(info->sw) && UCB_ERR_IS_CARD(rc))
+        tool_err("card: %s at %s (SW %04X: %s)", ucb_strerror(rc), step, (unsigned)info->sw,
+                 ucb_sw_text(info->sw));
+    else
+        tool_err("card: %s at %s", ucb_strerror(rc), step);
+}
+
+int tool_card_read(const struct tool_opts *o, uint8_t *buf, size_t cap, size_t *out_len,
+                   struct ucb_card_info *info)
+{
+    struct ucb_card_opts co;
+    int rc = card_opts(o, &co);
+
+    memset(info, 0, sizeof(*info));
+    if (rc != TOOL_OK)
+        return rc;
+    rc = open_session(o, &session);
+    if (rc != TOOL_OK) {
+        close_session(&session);
+        return rc;
+    }
+    rc = ucb_card_read_bootstrap(&session.a, &co, buf, cap, info);
+    close_session(&session);
+    if (rc < 0) {
+        card_error(rc, info);
+        return TOOL_IO;
+    }
+    *out_len = (size_t)rc;
+    return TOOL_OK;
+}
+
+static void hex_str(const uint8_t *b, size_t len, char *out)
+{
+    static const char digits[] = "0123456789ABCDEF";
+
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * len] = '\0';
+}
+
+json_t *tool_card_json(const struct ucb_card_info *info)
+{
+    char aid[2 * UCB_AID_MAX + 1], path[2 * UCB_PATH_MAX + 1], sha[65];
+
+    hex_str(info->aid, info->aid_len, aid);
+    hex_str(info->path, info->path_len, path);
+    hex_str(info->sha256, sizeof(info->sha256), sha);
+    return json_pack("{s:s,s:s,s:s,s:s}", "iccid", info->iccid_str, "aid", aid, "path", path,
+                     "sha256", sha);
+}
+
+static const struct {
+    uint32_t bit;
+    const char *name;
+} route_names[] = {
+    {UCB_ROUTE_EF_DIR, "ef-dir"},
+    {UCB_ROUTE_NO_EF_DIR, "no-ef-dir-default-aid"},
+    {UCB_ROUTE_AID_OVERRIDE, "aid-override"},
+    {UCB_ROUTE_LOGICAL_CHANNEL, "logical-channel"},
+    {UCB_ROUTE_BASIC_CHANNEL, "basic-channel"},
+    {UCB_ROUTE_ODF_DEFAULT, "odf-5031"},
+    {UCB_ROUTE_OID_CORRECT, "oid"},
+    {UCB_ROUTE_OID_DOUBLE, "oid-double-encoded"},
+    {UCB_ROUTE_OID_APPLICATION, "application-oid"},
+    {UCB_ROUTE_OID_OVERRIDE, "oid-override"},
+    {UCB_ROUTE_FIXED_PATH, "fixed-path"},
+    {UCB_ROUTE_PIN_VERIFIED, "pin-verified"},
+    {UCB_ROUTE_PRIVATE, "private"},
+    {UCB_ROUTE_NO_ICCID, "no-iccid"},
+    {UCB_ROUTE_SIZE_UNKNOWN, "size-unknown"},
+};
+
+json_t *tool_route_json(uint32_t route)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < sizeof(route_names) / sizeof(route_names[0]); i++)
+        if ((route & route_names[i].bit) != 0)
+            json_array_append_new(a, json_string(route_names[i].name));
+    return a;
+}
+
+void tool_card_print(const struct ucb_card_info *info)
+{
+    char aid[2 * UCB_AID_MAX + 1], path[2 * UCB_PATH_MAX + 1], sha[65];
+    const char *sep = "";
+
+    hex_str(info->aid, info->aid_len, aid);
+    hex_str(info->path, info->path_len, path);
+    hex_str(info->sha256, sizeof(info->sha256), sha);
+    printf("card ICCID %s\n", info->iccid_len ? info->iccid_str : "(none)");
+    printf("  application %s, file %s, %zu bytes, SHA-256 %s\n", aid[0] ? aid : "(none)", path,
+           info->size, sha);
+    printf("  route:");
+    for (size_t i = 0; i < sizeof(route_names) / sizeof(route_names[0]); i++) {
+        if ((info->route & route_names[i].bit) != 0) {
+            printf("%s %s", sep, route_names[i].name);
+            sep = ",";
+        }
+    }
+    printf("; %u commands\n", (unsigned)info->n_commands);
+}
+
+int tool_cmd_readers(const struct tool_opts *o)
+{
+    static char names[8192];
+    int n = ucb_pcsc_list(names, sizeof(names));
+    json_t *doc = NULL, *list = NULL;
+    const char *p = names;
+
+    if (n < 0) {
+        tool_err("PC/SC: %s (is pcscd running?)", ucb_strerror(n));
+        return TOOL_IO;
+    }
+    if (o->json) {
+        list = json_array();
+        doc = json_pack("{s:o}", "readers", list);
+        if (doc == NULL) {
+            tool_err("out of memory");
+            return TOOL_IO;
+        }
+    }
+    for (int i = 0; i < n; i++, p += strlen(p) + 1) {
+        if (o->json)
+            json_array_append_new(list, json_pack("{s:i,s:s}", "index", i, "name", p));
+        else
+            printf("%d: %s\n", i, p);
+    }
+    if (o->json) {
+        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        json_decref(doc);
+    } else if (n == 0) {
+        printf("no readers\n");
+    }
+    return fflush(stdout) == 0 ? TOOL_OK : TOOL_IO;
+}
+
+int tool_cmd_write(const struct tool_opts *o)
+{
+    static uint8_t data[UCB_BOOTSTRAP_MAX + 1];
+    static struct ucb_bootstrap bs;
+    struct ucb_validate_result res = {0, 0};
+    struct ucb_card_info info;
+    struct ucb_card_opts co;
+    size_t len;
+    int rc = tool_read_bounded(o->input, data, sizeof(data), &len);
+
+    if (rc != TOOL_OK)
+        return rc;
+    if (len > UCB_BOOTSTRAP_MAX) {
+        tool_err("%s: larger than %u bytes, the most an EF LwM2M_Bootstrap can hold", o->input,
+                 (unsigned)UCB_BOOTSTRAP_MAX);
+        return TOOL_INVALID;
+    }
+    /* Never put content on a card that a device would reject, unless asked. */
+    ucb_bs_init(&bs);
+    rc = ucb_validate_file(data, len, &bs, NULL, NULL, &res);
+    if ((rc < 0 || res.errors != 0) && !o->force) {
+        tool_err("%s: does not validate (run 'uiccboot validate %s'); --force writes it anyway",
+                 o->input, o->input);
+        return TOOL_INVALID;
+    }
+    rc = card_opts(o, &co);
+    if (rc != TOOL_OK)
+        return rc;
+    rc = open_session(o, &session);
+    if (rc != TOOL_OK) {
+        close_session(&session);
+        return rc;
+    }
+    memset(&info, 0, sizeof(info));
+    rc = ucb_card_write_bootstrap(&session.a, &co, data, len, o->pad, &info);
+    close_session(&session);
+    memset(data, 0, len);
+    if (rc < 0) {
+        card_error(rc, &info);
+        return TOOL_IO;
+    }
+    printf("wrote %zu bytes to card ICCID %s, read back and verified\n", len,
+           info.iccid_len ? info.iccid_str : "(none)");
+    return fflush(stdout) == 0 ? TOOL_OK : TOOL_IO;
+}

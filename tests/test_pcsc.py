@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+"""Integration tests through the real PC/SC stack (python3 standard library only).
+
+usage: test_pcsc.py UICCBOOT UICCBOOT-SIMCARD SOURCE_ROOT
+
+Starts its own pcscd with the vsmartcard vpcd driver and uiccboot-simcard as
+the card, then runs `uiccboot readers/dump/validate/write` through PC/SC as a
+user would. pcscd 1.9.9 always uses /run/pcscd/pcscd.comm and vpcd listens on
+fixed ports, so the whole test re-executes itself in a private mount and
+network namespace (unshare -mn): a tmpfs on /run, its own loopback, its own
+ports; nothing touches a pcscd of the host. Needs root (exit 77 = skipped
+otherwise). Prints one line per check and "N passed, M failed".
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+TOOL = SIMCARD = ROOT = ""
+PASSED = 0
+FAILED = 0
+TMP = ""
+
+DEFAULT_ICCID = "8988211000000430010"
+PKCS15_AID = "A000000063504B43532D3135"
+
+
+def check(name, ok, detail=""):
+    global PASSED, FAILED
+    if ok:
+        PASSED += 1
+        print("ok   %s" % name)
+    else:
+        FAILED += 1
+        print("FAIL %s%s" % (name, (": " + detail) if detail else ""))
+    sys.stdout.flush()
+
+
+def fixture(name):
+    return os.path.join(ROOT, "fixtures", "bootstrap", name)
+
+
+def card_profile(name):
+    return os.path.join(ROOT, "fixtures", "cards", name)
+
+
+def run(*args, timeout=60):
+    p = subprocess.run([TOOL] + list(args), capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+class Card:
+    """One uiccboot-simcard process connected to vpcd slot 0."""
+
+    def __init__(self, bootstrap, profile=None, extra=()):
+        self.args = [SIMCARD, "--bootstrap", bootstrap]
+        if profile:
+            self.args += ["--profile", profile]
+        self.args += list(extra)
+        self.log = open(os.path.join(TMP, "simcard.log"), "a")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+def reader_has_card(want=True, timeout=10.0):
+    """Wait until `uiccboot readers --json` shows reader 0 with (or without) a card."""
+    end = time.time() + timeout
+    while time.time() < end:
+        rc, out, _ = run("readers", "--json")
+        if rc == 0:
+            try:
+                readers = json.loads(out)["readers"]
+                if readers and readers[0].get("card") is want:
+                    return True
+            except (ValueError, KeyError, IndexError):
+                pass
+        time.sleep(0.1)
+    return False
+
+
+def with_card(bootstrap, profile=None, extra=()):
+    card = Card(bootstrap, profile, extra)
+    if not reader_has_card(True):
+        card.stop()
+        return None
+    return card
+
+
+def decode_json(path):
+    rc, out, err = run("decode", path, "--json")
+    return json.loads(out) if rc == 0 else None
+
+
+def sha256_file(path, size=None):
+    data = open(path, "rb").read()
+    if size is not None and size > len(data):
+        data += b"\xff" * (size - len(data))
+    return hashlib.sha256(data).hexdigest().upper()
+
+
+def trace_lines(err):
+    return [l for l in err.splitlines() if l[:1] in (">", "<")]
+
+
+def test_readers():
+    rc, out, err = run("readers")
+    check("readers lists the two vpcd readers with their index",
+          rc == 0 and re.search(r"^0: Virtual PCD 00 00$", out, re.M) is not None
+          and "1: Virtual PCD 00 01" in out, out + err)
+    rc, out, err = run("readers", "--json")
+    doc = json.loads(out) if rc == 0 else {}
+    names = [r.get("name") for r in doc.get("readers", [])]
+    check("readers --json gives index, name and card presence",
+          rc == 0 and names[:2] == ["Virtual PCD 00 00", "Virtual PCD 00 01"]
+          and all(isinstance(r.get("card"), bool) for r in doc["readers"]), out)
+
+
+def test_dump_default():
+    r1 = fixture("r1-three-accounts.bin")
+    card = with_card(r1)
+    check("the virtual UICC appears in reader 0", card is not None)
+    if card is None:
+        return
+    try:
+        rc, out, err = run("dump", "--reader", "0", "--json")
+        doc = json.loads(out) if rc == 0 else {}
+        want = decode_json(r1)
+        check("dump --json of R1 through PC/SC exits 0", rc == 0, err)
+        check("dump --json objects equal decode --json of the same file",
+              doc.get("objects") == want["objects"])
+        c = doc.get("card", {})
+        check("dump --json card object has exactly iccid, aid, path, sha256",
+              sorted(c.keys()) == ["aid", "iccid", "path", "sha256"], str(c))
+        check("card iccid, aid and sha256 are the card's",
+              c.get("iccid") == DEFAULT_ICCID and c.get("aid") == PKCS15_AID
+              and c.get("sha256") == sha256_file(r1), str(c))
+        check("card path is the bootstrap EF 6432", c.get("path", "").endswith("6432"), str(c))
+        check("route: EF.DIR, logical channel, correct OID",
+              {"ef-dir", "logical-channel", "oid"} <= set(doc.get("route", [])),
+              str(doc.get("route")))
+        check("dump without --reader uses the first reader with a card",
+              run("dump", "--json")[0] == 0)
+        rc, out, err = run("dump", "--reader", "Virtual PCD 00 00")
+        check("dump by reader name prints the card summary and the tree",
+              rc == 0 and out.startswith("card ICCID " + DEFAULT_ICCID) and "Security" in out,
+              out[:200] + err)
+        check("dump hides the secret keys by default",
+              "redacted" in out or "hidden" in out or "<" in out, out[:400])
+        rc, out, err = run("dump", "--reader", "0", "--trace")
+        lines = trace_lines(err)
+        cmds = [l for l in lines if l.startswith("> ")]
+        resps = [l for l in lines if l.startswith("< ")]
+        check("--trace prints one '> C-APDU' and one '< R-APDU' line per exchange",
+              rc == 0 and len(cmds) == len(resps) and len(cmds) > 0
+              and all(re.fullmatch(r"[<>] [0-9A-F]+", l) for l in lines), "\n".join(lines[:5]))
+        check("the R1 read through PC/SC takes at most 14 C-APDUs",
+              0 < len(cmds) <= 14, "%d commands" % len(cmds))
+        check("--trace writes to stderr only", trace_lines(out) == [])
+        rc, out, err = run("validate", "--reader", "0")
+        check("validate --reader 0 validates the card content",
+              rc == 0 and "valid" in out and "card ICCID" in out, out + err)
+        rc, out, err = run("validate", "--reader", "0", "--json")
+        doc = json.loads(out) if rc == 0 else {}
+        check("validate --json on a card has valid and card",
+              doc.get("valid") is True and doc.get("card", {}).get("iccid") == DEFAULT_ICCID)
+        rc, out, err = run("dump", "--reader", "7")
+        check("a reader index that does not exist is a clean error (exit 3)",
+              rc == 3 and "not found" in err and "Traceback" not in err, err)
+
+        # Removal (SIGUSR1), insertion (SIGUSR2), new content (SIGHUP).
+        card.signal(signal.SIGUSR1)
+        check("SIGUSR1 removes the card from the reader", reader_has_card(False))
+        rc, out, err = run("dump", "--reader", "0")
+        check("dump with the card removed fails cleanly (exit 3, says no card)",
+              rc == 3 and "card" in err and out == "", err)
+        card.signal(signal.SIGUSR2)
+        check("SIGUSR2 inserts the card again", reader_has_card(True))
+        rc, out, err = run("dump", "--reader", "0", "--json")
+        check("dump after re-insertion reads the card",
+              rc == 0 and json.loads(out)["card"]["sha256"] == sha256_file(r1), err)
+    finally:
+        card.stop()
+
+
+def test_reload():
+    work = os.path.join(TMP, "reload.bin")
+    shutil.copyfile(fixture("r1-three-accounts.bin"), work)
+    prof = os.path.join(TMP, "reload.json")
+    with open(prof, "w") as f:
+        json.dump({"iccid": DEFAULT_ICCID}, f)
+    card = with_card(work, prof)
+    if card is None:
+        check("reload: card up", False)
+        return
+    try:
+        shutil.copyfile(fixture("valid-avsystem-example.bin"), work)
+        card.signal(signal.SIGHUP)
+        ok = False
+        for _ in range(50):
+            rc, out, err = run("dump", "--reader", "0", "--json")
+            if rc == 0 and json.loads(out)["card"]["sha256"] == sha256_file(work):
+                ok = True
+                break
+            time.sleep(0.1)
+        check("SIGHUP re-reads the file: new content on the same card", ok)
+        with open(prof, "w") as f:
+            json.dump({"iccid": "8944500000000000001"}, f)
+        card.signal(signal.SIGHUP)
+        ok = False
+        for _ in range(50):
+            rc, out, err = run("dump", "--reader", "0", "--json")
+            if rc == 0 and json.loads(out)["card"]["iccid"] == "8944500000000000001":
+                ok = True
+                break
+            time.sleep(0.1)
+        check("SIGHUP with a new ICCID in the profile presents a different card", ok)
+    finally:
+        card.stop()
+
+
+# profile file, extra dump args, expected route names, file size (None = file length)
+VARIANTS = [
+    ("t0.json", [], {"oid"}, None),
+    ("double-oid.json", [], {"oid-double-encoded"}, None),
+    ("application-oid.json", [], {"application-oid"}, None),
+    ("no-ef-dir.json", [], {"no-ef-dir-default-aid"}, None),
+    ("no-channels.json", [], {"basic-channel"}, None),
+    ("pin.json", ["--pin", "1234"], {"pin-verified", "private"}, None),
+    ("big.json", [], {"oid"}, 32768),
+]
+
+
+def test_variants():
+    r1 = fixture("r1-three-accounts.bin")
+    for prof, extra, route, size in VARIANTS:
+        card = with_card(r1, card_profile(prof))
+        if card is None:
+            check("variant %s: card up" % prof, False)
+            continue
+        try:
+            rc, out, err = run("dump", "--reader", "0", "--json", *extra)
+            doc = json.loads(out) if rc == 0 else {}
+            check("variant %s is read through PC/SC" % prof,
+                  rc == 0 and doc["card"]["sha256"] == sha256_file(r1, size)
+                  and route <= set(doc.get("route", [])),
+                  err + str(doc.get("route")))
+            if prof == "pin.json":
+                rc, out, err = run("dump", "--reader", "0")
+                check("a PIN-protected file without --pin fails cleanly and says --pin",
+                      rc == 3 and "--pin" in err and out == "", err)
+                rc, out, err = run("dump", "--reader", "0", "--pin", "1234", "--trace")
+                check("--trace masks the PIN bytes",
+                      rc == 0 and "31323334" not in err and "**" in err, err[-400:])
+                rc, out, err = run("dump", "--reader", "0", "--pin", "1234", "--trace",
+                                   "--show-secrets")
+                check("--trace --show-secrets shows the PIN bytes",
+                      rc == 0 and "31323334FFFFFFFF" in err, err[-400:])
+        finally:
+            card.stop()
+
+
+def test_write():
+    work = os.path.join(TMP, "writable.bin")
+    with open(work, "wb") as f:
+        f.write(open(fixture("r1-three-accounts.bin"), "rb").read())
+    prof = os.path.join(TMP, "writable.json")
+    with open(prof, "w") as f:
+        json.dump({"file_size": 1024, "writable": True}, f)
+    card = with_card(work, prof)
+    if card is None:
+        check("write: card up", False)
+        return
+    try:
+        newfile = fixture("valid-avsystem-example.bin")
+        rc, out, err = run("write", newfile, "--reader", "0", "--pad")
+        check("write FILE --reader 0 writes and verifies", rc == 0 and "verified" in out, err)
+        rc, out, err = run("dump", "--reader", "0", "--json")
+        check("the card then holds the written file (FF padded to the EF size)",
+              rc == 0 and json.loads(out)["card"]["sha256"] == sha256_file(newfile, 1024), err)
+        bad = os.path.join(TMP, "bad.bin")
+        with open(bad, "wb") as f:
+            f.write(b"\x00\x01\x00\x09\x00")
+        rc, out, err = run("write", bad, "--reader", "0")
+        check("write refuses a file that does not validate (exit 1)", rc == 1, err)
+    finally:
+        card.stop()
+    card = with_card(fixture("r1-three-accounts.bin"), card_profile("read-only.json"))
+    if card is None:
+        check("write: read-only card up", False)
+        return
+    try:
+        rc, out, err = run("write", fixture("r1-three-accounts.bin"), "--reader", "0")
+        check("write to a read-only card fails cleanly with the status word",
+              rc == 3 and "6982" in err, err)
+    finally:
+        card.stop()
+
+
+def test_fault_sweep():
+    """A fault at each C-APDU of the walk: a clean error, never a partial file."""
+    r1 = fixture("r1-three-accounts.bin")
+    card = with_card(r1)
+    if card is None:
+        check("fault sweep: card up", False)
+        return
+    try:
+        rc, out, err = run("dump", "--reader", "0", "--trace")
+        n = len([l for l in err.splitlines() if l.startswith("> ")])
+    finally:
+        card.stop()
+    check("fault sweep: a clean read counts its C-APDUs", rc == 0 and n > 0, err)
+    for kind, extra in (("sw", {"sw": "6F00"}), ("remove", {})):
+        bad = []
+        for k in range(1, n + 1):
+            prof = os.path.join(TMP, "fault.json")
+            faults = {"at": k, "kind": kind}
+            faults.update(extra)
+            with open(prof, "w") as f:
+                json.dump({"faults": faults}, f)
+            card = with_card(r1, prof)
+            if card is None:
+                bad.append("%d: card not up" % k)
+                continue
+            try:
+                rc, out, err = run("dump", "--reader", "0", "--json")
+            finally:
+                card.stop()
+            # The last command (MANAGE CHANNEL close) may fail after the file
+            # was read whole: success is allowed only with the exact content.
+            if rc == 0:
+                doc = json.loads(out)
+                if doc["card"]["sha256"] != sha256_file(r1):
+                    bad.append("%d: success with other content" % k)
+            elif rc != 3 or out != "" or "Traceback" in err or "card" not in err:
+                bad.append("%d: rc %d err %r" % (k, rc, err[-200:]))
+        check("fault '%s' at each of the %d C-APDUs: clean error, no partial file" % (kind, n),
+              not bad, "; ".join(bad[:5]))
+
+
+def main():
+    global TOOL, SIMCARD, ROOT, TMP
+    if len(sys.argv) != 4:
+        print(__doc__)
+        return 2
+    TOOL, SIMCARD, ROOT = (os.path.abspath(a) for a in sys.argv[1:4])
+    if os.environ.get("UCB_IN_NAMESPACE") != "1":
+        if os.geteuid() != 0:
+            print("SKIP: needs root for unshare -mn (private pcscd socket and vpcd ports)")
+            return 77
+        for prog in ("pcscd", "unshare", "ip"):
+            if shutil.which(prog) is None:
+                print("FAIL: %s not installed" % prog)
+                return 1
+        if not os.path.exists("/usr/lib/pcsc/drivers/serial/libifdvpcd.so"):
+            print("FAIL: vsmartcard-vpcd is not installed")
+            return 1
+        env = dict(os.environ, UCB_IN_NAMESPACE="1")
+        return subprocess.call(["unshare", "--mount", "--net", "--propagation", "private",
+                                sys.executable] + sys.argv, env=env)
+
+    subprocess.check_call(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/run"])
+    os.makedirs("/run/pcscd", exist_ok=True)
+    subprocess.check_call(["ip", "link", "set", "lo", "up"])
+    TMP = tempfile.mkdtemp(prefix="ucb-pcsc-")
+    pcscd_log = open(os.path.join(TMP, "pcscd.log"), "w")
+    pcscd = subprocess.Popen(["pcscd", "--foreground"], stdout=pcscd_log, stderr=pcscd_log)
+    try:
+        for _ in range(100):
+            if os.path.exists("/run/pcscd/pcscd.comm"):
+                break
+            time.sleep(0.05)
+        test_readers()
+        test_dump_default()
+        test_reload()
+        test_variants()
+        test_write()
+        test_fault_sweep()
+    finally:
+        pcscd.terminate()
+        try:
+            pcscd.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pcscd.kill()
+        pcscd_log.close()
+        if FAILED:
+            for log in ("pcscd.log", "simcard.log"):
+                print("---- %s (tail)" % log)
+                try:
+                    print("".join(open(os.path.join(TMP, log)).readlines()[-30:]))
+                except OSError:
+                    pass
+        shutil.rmtree(TMP, ignore_errors=True)
+    print("%d passed, %d failed" % (PASSED, FAILED))
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
