@@ -167,9 +167,9 @@ static int transmit(struct ucb_apdu *a, const struct ucb_capdu *c, struct ucb_ra
         r->sw = (uint16_t)((sw1 << 8) | sw2);
 
         if (sw1 == 0x6Cu) {
-            /* ISO 7816-3 10.3.3 / TS 102 221 7.3.1.1.4: wrong Le, SW2 is the
-             * exact length; send the same command again with Le = SW2
-             * (00 = 256). Any data with 6Cxx is not response data. A second
+            /* ISO 7816-3 10.3.3 (T=0 procedure bytes), TS 102 221 7.3.1:
+             * wrong Le, SW2 is the exact length; send the same command
+             * again with Le = SW2 (00 = 256). Any data with 6Cxx is not response data. A second
              * 6Cxx for the same command means the card is not converging. */
             if (resent) return UCB_ERR_CARD_RESPONSE;
             resent = true;
@@ -195,7 +195,7 @@ static int transmit(struct ucb_apdu *a, const struct ucb_capdu *c, struct ucb_ra
 
         if (sw1 != 0x61u) return 0;
 
-        /* ISO 7816-4 5.1.3 / TS 102 221 7.3.1.1.4: 61xx, xx more bytes wait
+        /* ISO 7816-4 5.1.3 / TS 102 221 7.3.1 (T=0): 61xx, xx more bytes wait
          * for GET RESPONSE on the same logical channel (00 = 256). The
          * transport may already do this (UCB_TRANSPORT_AUTO_GET_RESPONSE);
          * if a 61xx still reaches us, the card is answered all the same. */

@@ -92,8 +92,8 @@ static int be_uint(const struct tlv *t, uint32_t *out)
     return 0;
 }
 
-/* b8 of PS_DO byte 1 stands for the first key reference (TS 102 221 9.5.2),
- * so reverse it to get "bit n = pin_refs[n]". */
+/* b8 of PS_DO byte 1 stands for the first key reference
+ * (TS 102 221 11.1.1.4.10), so reverse it to get "bit n = pin_refs[n]". */
 static uint8_t reverse_bits(uint8_t b)
 {
     uint8_t r = 0;
@@ -105,7 +105,7 @@ static uint8_t reverse_bits(uint8_t b)
 }
 
 /*
- * C6 PIN status template DO (TS 102 221 9.5.2): 90 PS_DO, then per key
+ * C6 PIN status template DO (TS 102 221 11.1.1.4.10): 90 PS_DO, then per key
  * reference an optional 95 usage qualifier and 83 key reference.
  */
 static int parse_pin_status(const uint8_t *b, size_t len, struct ucb_fcp *out)
@@ -281,8 +281,8 @@ int ucb_fcp_parse(const uint8_t *b, size_t len, struct ucb_fcp *out)
         struct tlv t;
         int rc = tlv_read(b, len, &pos, &t);
         if (rc) return rc;
-        if (skip_filler(b, len, pos) != len) return UCB_ERR_MALFORMED;
         rc = parse_content(t.val, t.len, out);
+        if (rc == 0 && skip_filler(b, len, pos) != len) rc = UCB_ERR_MALFORMED;
         if (rc) memset(out, 0, sizeof *out);
         return rc;
     }
@@ -295,7 +295,7 @@ int ucb_fcp_pin_ref(const struct ucb_fcp *f)
 {
     if (f == NULL) return UCB_ERR_ARG;
     if (!(f->has & UCB_FCP_HAS_PIN_STATUS)) return UCB_ERR_NOT_PRESENT;
-    /* TS 102 221 9.5.1 key references: 01-08 application PINs, 11 the
+    /* TS 102 221 9.5 key references: 01-08 application PINs, 11 the
      * universal PIN, 81-88 second application (local) PINs; ADM keys
      * (0A-0E, 8A-8E) are not for a cardholder. */
     for (unsigned pass = 0; pass < 2u; pass++) {

@@ -121,8 +121,11 @@ UCB_API void ucb_apdu_deinit(struct ucb_apdu *a);
 
 /**
  * CLA for @p cla (as for channel 0) on logical channel @p channel.
- * Channels 0-3: b2-b1; 4-19: b7 set, b4-b1 = channel-4 (secure-messaging
- * bits of a further interindustry CLA are b6). Proprietary b8 is kept.
+ * @p cla is read in the first interindustry layout (b5 chaining, b4-b3
+ * secure messaging, b2-b1 ignored). Channels 0-3: b2-b1; 4-19: b7 set,
+ * b4-b1 = channel-4, b5 chaining kept, and any first-class secure
+ * messaging indication becomes b6. Proprietary b8 is kept (80 on channel 1
+ * is 81, on channel 4 C0; GP 84 on channel 4 is E0).
  * @return the CLA byte (0..255), or UCB_ERR_ARG for a channel above 19.
  */
 UCB_API int ucb_apdu_cla(uint8_t cla, uint8_t channel);
@@ -138,13 +141,17 @@ UCB_API int ucb_apdu_encode(const struct ucb_capdu *c, uint8_t channel, bool ext
 
 /**
  * Exchange one command: encode it for the engine's channel, send it,
- * answer `61xx` with GET RESPONSE (repeatedly, appending the data) and
- * resend on `6Cxx` with the announced Le. Leaves the final status word in
- * @p r->sw.
+ * answer `61xx` with GET RESPONSE (`0X C0 00 00 xx`, interindustry CLA on
+ * the same channel, repeatedly, appending the data; at most 128 rounds)
+ * and resend on `6Cxx` with the announced Le (once per command: the
+ * original and each GET RESPONSE). Leaves the final status word in
+ * @p r->sw. A command flagged UCB_CAPDU_SECRET is wiped from the engine's
+ * buffer before this returns.
  *
  * @return 0 when the exchange completed, whatever the status word (map it
  *         with ucb_sw_class()); a transport-range error; UCB_ERR_BUFFER when
- *         the response data exceeds @p r->cap; UCB_ERR_CARD_RESPONSE when the
+ *         the response data exceeds @p r->cap (the exchange stops there;
+ *         @p r->sw is the word of the response that did not fit); UCB_ERR_CARD_RESPONSE when the
  *         card's answer is shorter than a status word or loops on 61xx/6Cxx.
  */
 UCB_API int ucb_apdu_transmit(struct ucb_apdu *a, const struct ucb_capdu *c,

@@ -69,9 +69,18 @@ struct ucb_fcp {
 
 /**
  * Parse an FCP template. @p b may be the whole `62 L ...` TLV or (when it
- * does not start with 62) the bare content.
- * @return 0, UCB_ERR_TRUNCATED or UCB_ERR_MALFORMED (a length runs past its
- *         container, a descriptor of the wrong size, an AID above 16 bytes).
+ * does not start with 62) the bare content. Lengths: 1 byte, 81 xx or
+ * 82 xx xx. '00'/'FF' filler between and after objects is skipped
+ * (ISO 7816-4 5.2.2.1); other bytes after the 62 template are malformed.
+ * A second 80/81/82/83/84/8A/88/C6 (or 90 inside C6) is malformed; of
+ * several security attributes (8B/8C/AB) the first is kept. Key
+ * references past UCB_FCP_MAX_PINS are dropped. A one-byte 88 whose SFI
+ * is 0 or 31 sets no SFI.
+ * @return 0, UCB_ERR_TRUNCATED (a length runs past its container, or the
+ *         input ends inside a tag or length) or UCB_ERR_MALFORMED (a value
+ *         of a size the spec does not allow: descriptor not 2 or 5 bytes,
+ *         FID not 2, AID not 1..16, size not 1..4, ...); UCB_ERR_ARG for
+ *         NULL pointers. On error @p out is all zero.
  */
 UCB_API int ucb_fcp_parse(const uint8_t *b, size_t len, struct ucb_fcp *out);
 

@@ -29,21 +29,32 @@ extern "C" {
 
 /**
  * MANAGE CHANNEL open (TS 102 221 11.1.17): `0X 70 00 00 01`, on the
- * engine's channel. @p out_channel gets the number the card assigned.
+ * engine's channel. @p out_channel gets the number the card assigned; the
+ * engine's channel is not changed (set struct ucb_apdu.channel yourself).
  * @return 0; UCB_ERR_UNSUPPORTED when the card answers 6881 (logical
- *         channels not supported) or 6D00/6E00; another error otherwise;
- *         UCB_ERR_CARD_RESPONSE for a channel number above 19.
+ *         channels not supported), 6A81, 6D00 or 6E00; another error
+ *         otherwise; UCB_ERR_CARD_RESPONSE for an answer that is not one
+ *         byte 1..19.
  */
 UCB_API int ucb_uicc_open_channel(struct ucb_apdu *a, uint8_t *out_channel, uint16_t *out_sw);
 
-/** MANAGE CHANNEL close `0X 70 80 ch`, sent on channel 0. */
+/**
+ * MANAGE CHANNEL close `00 70 80 ch`, sent on channel 0 whatever the
+ * engine's channel (which is left as it was). @p channel is 1..19, else
+ * UCB_ERR_ARG.
+ */
 UCB_API int ucb_uicc_close_channel(struct ucb_apdu *a, uint8_t channel, uint16_t *out_sw);
 
 /**
- * SELECT by DF name (AID), P1=04, asking for the FCP (P2=04); when the
- * card refuses that P2 (6A86, 6B00, 6D00 excluded) the other form
- * (P2=0C, no data) is tried. @p out_fcp may be NULL; when the card returned
- * no FCP its `has` is 0.
+ * SELECT by DF name (AID), P1=04, asking for the FCP (P2=04, Le=00); when
+ * the card refuses that P2 (6A86, 6B00 or 6A87; not 6D00 or any other
+ * word) the other form (P2=0C, no data) is tried once. @p out_fcp may be
+ * NULL; when the card returned no FCP its `has` is 0.
+ * @return 0 for a success word or a warning that still selects the file
+ *         (e.g. 6283 selected file invalidated: check @p out_sw); the
+ *         status class otherwise (6A82 gives UCB_ERR_CARD_NOT_FOUND);
+ *         UCB_ERR_TRUNCATED / UCB_ERR_MALFORMED when the returned FCP does
+ *         not parse; UCB_ERR_ARG for an AID outside 1..16 bytes.
  */
 UCB_API int ucb_uicc_select_aid(struct ucb_apdu *a, const uint8_t *aid, size_t aid_len,
                                 struct ucb_fcp *out_fcp, uint16_t *out_sw);
@@ -55,7 +66,8 @@ UCB_API int ucb_uicc_select_fid(struct ucb_apdu *a, uint16_t fid, struct ucb_fcp
 /**
  * SELECT by path: P1=08 (from MF, @p path without 3F00) when @p from_mf,
  * else P1=09 (from the current DF; 7FFF names the current ADF). @p path is
- * a sequence of 2-byte FIDs, 2..16 bytes. FCP requested, same P2 fallback.
+ * a sequence of 2-byte FIDs, 2..16 bytes (UCB_ERR_ARG otherwise, and for a
+ * path from the MF that starts with 3F00). FCP requested, same P2 fallback.
  */
 UCB_API int ucb_uicc_select_path(struct ucb_apdu *a, const uint8_t *path, size_t path_len,
                                  bool from_mf, struct ucb_fcp *out_fcp, uint16_t *out_sw);
@@ -63,12 +75,16 @@ UCB_API int ucb_uicc_select_path(struct ucb_apdu *a, const uint8_t *path, size_t
 /**
  * READ BINARY of the selected transparent EF into @p buf, from @p offset,
  * @p len bytes, in chunks of at most @p chunk bytes (0 = 256; capped at
- * 256 unless extended lengths are allowed). Stops early and cleanly at the
- * end of the file: `6282` (end of file before Le, data kept) and `6B00` at
- * an offset past the end. `6Cxx` is handled by the engine.
+ * 256 even with extended lengths, since the engine's receive buffer holds
+ * a short response, UCB_RAPDU_MAX). Stops early and cleanly at the end of
+ * the file: `6282` (end of file before Le, data kept), `6B00` at an offset
+ * past the end once an earlier chunk was read, and `9000` with fewer bytes
+ * than asked (e.g. after the engine resolved `6Cxx`). `6B00` on the first
+ * chunk is an error (UCB_ERR_CARD_STATUS: the caller's offset is wrong), as
+ * is any warning other than 6282 (6281 possibly corrupted data).
  * @return the number of bytes read (may be less than @p len only when the
- *         file ended), or an error (offset + len beyond 0x8000 gives
- *         UCB_ERR_ARG).
+ *         file ended), or an error (offset above 0x7FFF or offset + len
+ *         beyond 0x8000 gives UCB_ERR_ARG, nothing sent).
  */
 UCB_API int ucb_uicc_read_binary(struct ucb_apdu *a, uint32_t offset, uint8_t *buf,
                                  size_t len, size_t chunk, uint16_t *out_sw);
@@ -84,7 +100,8 @@ UCB_API int ucb_uicc_read_binary_sfi(struct ucb_apdu *a, uint8_t sfi, uint8_t of
 /**
  * READ RECORD (B2) of record @p record (1..254) in absolute mode, of the
  * current EF (@p sfi 0) or of the EF with that SFI (1..30).
- * @p len is the expected record length (0 = ask for 256 and let 6Cxx fix it).
+ * @p len is the expected record length (0 = ask for 256 and let 6Cxx fix
+ * it; @p buf must then hold 256 bytes).
  * @return the record length read, or an error (UCB_ERR_CARD_NOT_FOUND for
  *         6A83 record not found).
  */
