@@ -11,11 +11,13 @@
  *                                         record 2 PKCS#15 app template
  *     EF ICCID 2FE2 transparent, SFI 02, 10 bytes
  *     ADF USIM (AID A0000000871002FF...) - selectable, empty
- *     ADF PKCS#15 (AID A000000063504B43532D3135)
+ *     ADF PKCS#15 (AID A000000063504B43532D3135, FID 7F50; EF.DIR path 3F00 7F50)
  *       EF ODF  5031: A7 06 30 04 04 02 64 30, FF padding
  *       EF DODF 6430: oidDO entry pointing at 6432
  *       EF LwM2M_Bootstrap 6432: the bootstrap file (size = file length,
  *                                or the profile's file_size, FF padded)
+ * Commands, status words and the choices made where TS 102 221 leaves
+ * room: docs/simcard.md.
  */
 #ifndef VUICC_H
 #define VUICC_H
@@ -94,10 +96,14 @@ int vuicc_reload(struct vuicc *c, const struct vuicc_profile *p, const uint8_t *
 
 /* Power-on / reset: closes logical channels, clears PIN verification,
  * current DF = MF. Writes the ATR (T=1 for vpcd; T=0 profile still gives
- * T=0 procedure bytes in the APDU layer) and returns its length. */
+ * T=0 procedure bytes in the APDU layer) and returns its length; returns 0
+ * (nothing written) when the card is absent, @p atr is NULL or @p cap is
+ * too small (the reset still happens when the card is present). */
 size_t vuicc_reset(struct vuicc *c, uint8_t *atr, size_t cap);
 
-/* Removal / insertion (SIGUSR1 / SIGUSR2). Insertion resets the card. */
+/* Removal / insertion (SIGUSR1 / SIGUSR2). Insertion resets the card and
+ * restarts the fault counter (a fault fires again at its index); inserting
+ * a present card counts as a removal + insertion. */
 void vuicc_remove(struct vuicc *c);
 void vuicc_insert(struct vuicc *c);
 bool vuicc_present(const struct vuicc *c);
@@ -120,6 +126,10 @@ uint32_t vuicc_apdu_count(const struct vuicc *c);
  * a no-answer becomes UCB_ERR_CARD_REMOVED (removed) or UCB_ERR_TIMEOUT
  * (mute); reset calls vuicc_reset; card_event reports removal and
  * removal+insertion since the previous call.
+ * A delay fault longer than transmit's timeout_ms sleeps only timeout_ms
+ * and gives UCB_ERR_TIMEOUT (the card still executed the command);
+ * card_event also gives UCB_ERR_CARD_RESET after a vuicc_reset() that the
+ * transport's reset did not do. flags = 0 (short APDUs, no auto GET RESPONSE).
  */
 void vuicc_transport(struct vuicc *c, struct ucb_transport *out);
 
