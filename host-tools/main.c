@@ -264,6 +264,8 @@ static int run_command(const struct command *c, int argc, char **argv)
             return usage_error(c, "unexpected argument ", a);
         }
     }
+    if ((c->opts & OPT_SECRETS) == 0 && o.show_secrets && !o.trace)
+        return usage_error(c, "--show-secrets only applies to --trace here", "");
     if (c->pos == POS_NONE && o.input != NULL)
         return usage_error(c, "unexpected argument ", o.input);
     if (c->pos == POS_FILE_OR_CARD && o.input != NULL && tool_has_card(&o))

@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-}
 
-demo_pkgs=(meson ninja-build gcc libc6-dev pkg-config python3 libjansson-dev)
+# pcscd + vsmartcard-vpcd: the real PC/SC stack the virtual UICC plugs into;
+# iproute2 and util-linux (unshare, mount) give it a private namespace.
+demo_pkgs=(meson ninja-build gcc libc6-dev pkg-config python3 libjansson-dev
+           libpcsclite-dev pcscd vsmartcard-vpcd iproute2 util-linux mount)
 test_pkgs=("${demo_pkgs[@]}" libcmocka-dev clang libclang-rt-14-dev binutils
            gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi)
 
@@ -39,11 +42,15 @@ demo)
   install_missing "${demo_pkgs[@]}"
   setup build-demo -Dtests=false
   ninja -C build-demo
-  tool=build-demo/host-tools/uiccboot
-  echo "== uiccboot decode fixtures/bootstrap/r1-three-accounts.bin"
-  "$tool" decode fixtures/bootstrap/r1-three-accounts.bin
-  echo "== uiccboot validate fixtures/bootstrap/r1-three-accounts.bin"
-  "$tool" validate fixtures/bootstrap/r1-three-accounts.bin
+  # The main job: pcscd with the vpcd driver and the virtual UICC holding
+  # the reference card content R1, in a private namespace; then read the
+  # card through PC/SC as on a real reader.
+  echo "== virtual UICC with fixtures/bootstrap/r1-three-accounts.bin on pcscd + vpcd"
+  scripts/virtual-card.sh -b build-demo fixtures/bootstrap/r1-three-accounts.bin -- \
+    bash -c 'set -e
+      echo "== uiccboot readers"; build-demo/host-tools/uiccboot readers
+      echo "== uiccboot dump --reader 0"; build-demo/host-tools/uiccboot dump --reader 0
+      echo "== uiccboot validate --reader 0"; build-demo/host-tools/uiccboot validate --reader 0'
   ;;
 test)
   install_missing "${test_pkgs[@]}"
