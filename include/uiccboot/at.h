@@ -4,8 +4,8 @@
  *
  * The protocol part is portable and lives in the core library: it talks to
  * the modem through two byte-I/O callbacks, so firmware with its own UART
- * driver can use it. at_posix.h binds it to a serial device or any file
- * descriptor on POSIX hosts.
+ * driver can use it. host.h (ucb_at_fd_*) binds it to a serial device or
+ * any file descriptor on POSIX hosts.
  *
  * Modes:
  *  - UCB_AT_CSIM: every APDU as `AT+CSIM=<len>,"<hex>"`, reply
@@ -21,13 +21,35 @@
  *    (the modem sets them); MANAGE CHANNEL close becomes `AT+CCHC=<session>`.
  *    Commands on the basic channel still go through +CSIM.
  *
- * Robustness: the command echo (ATE1) is skipped; unsolicited result lines
- * (`+CEREG: ...`, `RING`, anything not the awaited reply) are skipped and
- * passed to an optional callback; `+CCHO: <n>` and a bare `<n>` are both
- * accepted; `ERROR` and `+CME ERROR: <n>` give UCB_ERR_MODEM with the code
- * kept in `last_cme`; no final result code before the deadline gives
- * UCB_ERR_TIMEOUT; a reply whose length or hex is inconsistent gives
- * UCB_ERR_TRANSPORT. Nothing is ever read past the reply's final result code.
+ *    Details of the CGLA mapping: the first SELECT by AID (P1=04) on a
+ *    pseudo channel becomes +CCHO; +CCHO returns no FCP, so when that
+ *    SELECT asked for one (P2 b5-b3 = 001) it is also sent through +CGLA on
+ *    the new session and its answer returned; if the modem or card refuses
+ *    that, the reader gets a bare 9000 (the application is selected). A
+ *    +CCHO error is UCB_ERR_MODEM (last_cme set); the pseudo channel stays
+ *    allocated until the reader closes it. Other commands on a pseudo
+ *    channel before that SELECT get 6985, commands on a channel that is not
+ *    open 6881, a MANAGE CHANNEL open with no pseudo channel left 6A81.
+ *    MANAGE CHANNEL close frees the pseudo channel even if +CCHC fails.
+ *
+ * Robustness: the command echo (ATE1) is skipped (a line starting with "AT"
+ * is never passed to the URC callback: it may hold a PIN); unsolicited
+ * result lines (`+CEREG: ...`, `RING`, anything not the awaited reply) are
+ * skipped and passed to an optional callback; lines end at CR or LF;
+ * `+CCHO: <n>` and a bare `<n>` are both accepted; `ERROR` and `+CME ERROR:
+ * <n>` give UCB_ERR_MODEM with the code kept in `last_cme` (-1 for ERROR
+ * and for the verbose form); no final result code before the deadline gives
+ * UCB_ERR_TIMEOUT; a reply whose length or hex is inconsistent, a missing or
+ * repeated reply line, or a line longer than UCB_AT_LINE_MAX gives
+ * UCB_ERR_TRANSPORT (after the final result code, so the modem and the
+ * transport stay in step). Bytes the read callback delivered past the final
+ * result code are kept for the next command, never lost or consumed early.
+ *
+ * Late replies: when a command ends before its final result code (deadline,
+ * read error), the next command first reads and discards up to one final
+ * result code, for at most its own deadline, before writing; so the late
+ * reply of the abandoned command is never taken for the new one's. After a
+ * failed write the modem may hold part of a line and answer ERROR once.
  */
 #ifndef UCB_AT_H
 #define UCB_AT_H
@@ -67,7 +89,12 @@ typedef int (*ucb_at_write_fn)(void *ctx, const uint8_t *bytes, size_t len, uint
  */
 typedef int (*ucb_at_read_fn)(void *ctx, uint8_t *buf, size_t cap, uint32_t timeout_ms);
 
-/** Called with each unsolicited line skipped while waiting for a reply. */
+/**
+ * Called with each unsolicited line skipped while waiting for a reply:
+ * @p len bytes without CR/LF and surrounding spaces, NUL-terminated (the
+ * line may hold other NUL bytes: use @p len). Valid for the call only; the
+ * callback must not call back into the transport.
+ */
 typedef void (*ucb_at_urc_fn)(void *ctx, const char *line, size_t len);
 
 /**
@@ -120,12 +147,17 @@ UCB_API void ucb_at_init(struct ucb_at *at, ucb_at_read_fn read, ucb_at_write_fn
 UCB_API void ucb_at_transport(struct ucb_at *at, struct ucb_transport *out);
 
 /**
- * Send a bare command line (e.g. "ATE0") and wait for OK.
- * @return 0, UCB_ERR_MODEM, UCB_ERR_TIMEOUT or UCB_ERR_TRANSPORT.
+ * Send a bare command line (e.g. "ATE0", without CR) and wait for OK.
+ * Information lines before OK go to the URC callback.
+ * @return 0, UCB_ERR_MODEM, UCB_ERR_TIMEOUT, UCB_ERR_TRANSPORT, or
+ *         UCB_ERR_ARG (empty, too long, or holding CR/LF).
  */
 UCB_API int ucb_at_command(struct ucb_at *at, const char *cmd);
 
-/** Close every +CCHO session still open (AT+CCHC) and wipe the buffers. */
+/**
+ * Close every +CCHO session still open (AT+CCHC) and wipe the whole state.
+ * Accepts NULL and may be called twice.
+ */
 UCB_API void ucb_at_deinit(struct ucb_at *at);
 
 #ifdef __cplusplus

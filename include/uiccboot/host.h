@@ -49,6 +49,15 @@ struct ucb_pcsc {
 UCB_API int ucb_pcsc_list(char *buf, size_t cap);
 
 /**
+ * Whether a card is in the reader named @p reader (exact name), without
+ * connecting to it (SCardGetStatusChange with a zero timeout; a mute card
+ * counts as absent).
+ * @return 1 (card present), 0 (no card), UCB_ERR_ARG (no such reader), or
+ *         UCB_ERR_TRANSPORT when the PC/SC service is not reachable.
+ */
+UCB_API int ucb_pcsc_card_present(const char *reader);
+
+/**
  * Connect to a reader given by exact name, by index ("0", "1", ...), or the
  * first reader with a card when @p reader is NULL or "".
  * @return 0, UCB_ERR_ARG (no such reader), UCB_ERR_CARD_REMOVED (no card in
