@@ -402,10 +402,13 @@ int tool_cmd_readers(const struct tool_opts *o)
         }
     }
     for (int i = 0; i < n; i++, p += strlen(p) + 1) {
+        int card = ucb_pcsc_card_present(p);
+
         if (o->json)
-            json_array_append_new(list, json_pack("{s:i,s:s}", "index", i, "name", p));
+            json_array_append_new(list, json_pack("{s:i,s:s,s:b}", "index", i, "name", p,
+                                                  "card", card == 1));
         else
-            printf("%d: %s\n", i, p);
+            printf("%d: %s%s\n", i, p, card == 1 ? " (card present)" : "");
     }
     if (o->json) {
         json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -79,9 +79,9 @@ static const struct command commands[] = {
      "\n"
      "Exit status: 0 written, 1 malformed spec, 3 a file cannot be read or written.\n"},
     {"readers", tool_cmd_readers, OPT_JSON, POS_NONE, "readers [--json]",
-     "List the PC/SC readers with their index.\n"
+     "List the PC/SC readers with their index and whether a card is in each.\n"
      "\n"
-     "  --json  print {\"readers\": [{\"index\", \"name\"}]}\n"
+     "  --json  print {\"readers\": [{\"index\", \"name\", \"card\": bool}]}\n"
      "\n"
      "Exit status: 0 listed (also when there are none), 3 PC/SC is not reachable.\n"},
     {"dump", tool_cmd_dump, OPT_JSON | OPT_SECRETS | OPT_CARD, POS_NONE,

@@ -7,6 +7,7 @@ argv[1]: the shared library; argv[2]: the static library.
 - every global symbol the static library defines starts with ucb_, so
   linking it into firmware cannot collide with the application's names.
 """
+import os
 import subprocess
 import sys
 
@@ -24,12 +25,16 @@ def defined(args):
             continue
         name, kind = parts[0], parts[1]
         if kind in "TDBRVWGS" and kind.isupper():  # global definitions only
+            # ASan adds an ODR indicator "__odr_asan.NAME" for each global
+            # variable; it carries the variable's own name.
+            if name.startswith("__odr_asan."):
+                name = name[len("__odr_asan."):]
             syms.append(name)
     return syms
 
 
 def main():
-    shared, static = sys.argv[1], sys.argv[2]
+    shared, statics = sys.argv[1], sys.argv[2:]
     failures = []
     exported = defined(["-D", shared])
     for s in exported:
@@ -38,9 +43,11 @@ def main():
     for s in REQUIRED:
         if s not in exported:
             failures.append(f"shared library does not export {s}")
-    for s in defined([static]):
-        if not s.startswith("ucb_"):
-            failures.append(f"static library defines global {s!r} without the ucb_ prefix")
+    for static in statics:
+        for s in defined([static]):
+            if not s.startswith("ucb_"):
+                failures.append(f"{os.path.basename(static)} defines global {s!r} "
+                                "without the ucb_ prefix")
     for f in failures:
         print("FAIL:", f)
     print(f"{len(exported)} exported symbols checked")
