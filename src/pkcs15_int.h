@@ -78,4 +78,21 @@ struct ucb_dodf_match {
 int ucb_pkcs15_dodf_find(const uint8_t *dodf, size_t len, const uint8_t *oid, size_t oid_len,
                          struct ucb_dodf_match *out);
 
+/*
+ * SHA-256 in pieces (src/sha256.c), for the write path that hashes the
+ * card's content chunk by chunk as it reads it back. ucb_sha256() in
+ * card.h is the one-shot form.
+ */
+struct ucb_sha256_ctx {
+    uint32_t h[8];
+    uint8_t block[64];
+    size_t fill;      /* bytes waiting in block */
+    uint64_t total;   /* message length in bytes */
+};
+
+void ucb_sha256_init(struct ucb_sha256_ctx *c);
+void ucb_sha256_update(struct ucb_sha256_ctx *c, const uint8_t *data, size_t len);
+/** Write the digest and wipe @p c. */
+void ucb_sha256_final(struct ucb_sha256_ctx *c, uint8_t out[32]);
+
 #endif /* UCB_PKCS15_INT_H */

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "pkcs15_int.h"
 #include "uiccboot/card.h"
 
 /* FIPS 180-4 4.2.2: first 32 bits of the fractional parts of the cube
@@ -24,13 +25,6 @@ static const uint32_t K[64] = {
     0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
     0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u,
     0xc67178f2u,
-};
-
-struct sha256_ctx {
-    uint32_t h[8];
-    uint8_t block[64];
-    size_t fill;      /* bytes waiting in block */
-    uint64_t total;   /* message length in bytes */
 };
 
 static uint32_t rotr(uint32_t x, unsigned n)
@@ -78,7 +72,16 @@ static void compress(uint32_t h[8], const uint8_t *p)
     h[7] += k;
 }
 
-static void sha256_init(struct sha256_ctx *c)
+/* A wipe the compiler cannot drop as a dead store. */
+static void wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = (volatile uint8_t *)p;
+    while (n-- > 0u) {
+        *v++ = 0;
+    }
+}
+
+void ucb_sha256_init(struct ucb_sha256_ctx *c)
 {
     /* FIPS 180-4 5.3.3 */
     static const uint32_t H0[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
@@ -88,7 +91,7 @@ static void sha256_init(struct sha256_ctx *c)
     c->total = 0;
 }
 
-static void sha256_update(struct sha256_ctx *c, const uint8_t *data, size_t len)
+void ucb_sha256_update(struct ucb_sha256_ctx *c, const uint8_t *data, size_t len)
 {
     c->total += len;
     while (len > 0u) {
@@ -113,7 +116,7 @@ static void sha256_update(struct sha256_ctx *c, const uint8_t *data, size_t len)
     }
 }
 
-static void sha256_final(struct sha256_ctx *c, uint8_t out[32])
+void ucb_sha256_final(struct ucb_sha256_ctx *c, uint8_t out[32])
 {
     /* FIPS 180-4 5.1.1: a 1 bit, zeros to 448 mod 512, the 64-bit bit length. */
     const uint64_t bits = c->total * 8u;
@@ -134,25 +137,16 @@ static void sha256_final(struct sha256_ctx *c, uint8_t out[32])
         out[4u * i + 2u] = (uint8_t)(c->h[i] >> 8);
         out[4u * i + 3u] = (uint8_t)c->h[i];
     }
-}
-
-/* A wipe the compiler cannot drop as a dead store. */
-static void wipe(void *p, size_t n)
-{
-    volatile uint8_t *v = (volatile uint8_t *)p;
-    while (n-- > 0u) {
-        *v++ = 0;
-    }
+    /* The file holds PSKs; leave no copy of its last block behind. */
+    wipe(c, sizeof *c);
 }
 
 void ucb_sha256(const uint8_t *data, size_t len, uint8_t out[32])
 {
-    struct sha256_ctx c;
-    sha256_init(&c);
+    struct ucb_sha256_ctx c;
+    ucb_sha256_init(&c);
     if (len > 0u) {
-        sha256_update(&c, data, len);
+        ucb_sha256_update(&c, data, len);
     }
-    sha256_final(&c, out);
-    /* The file holds PSKs; leave no copy of its last block on the stack. */
-    wipe(&c, sizeof c);
+    ucb_sha256_final(&c, out);
 }

@@ -135,6 +135,39 @@ struct ucb_card_info {
 /**
  * Read the LwM2M bootstrap file into @p buf (Appendix G walk).
  *
+ * The walk, in C-APDUs: READ BINARY SFI 02 (ICCID; SELECT 2FE2 + READ
+ * BINARY when the SFI form is refused), SELECT 2F00 and READ RECORD until
+ * the PKCS#15 template (on the basic channel), MANAGE CHANNEL open, SELECT
+ * ADF by AID, SELECT/READ of EF(ODF) 5031 and of EF(DODF), [VERIFY],
+ * SELECT of the bootstrap EF and READ BINARY in 256-byte chunks, MANAGE
+ * CHANNEL close. Paths from the ODF/DODF/options that do not start with
+ * 3F00 are relative to the PKCS#15 ADF and are sent as `7FFF <path>` from
+ * the MF (P1=08). The R1 fixture (304 bytes) takes 14 C-APDUs.
+ *
+ * Decisions:
+ *  - EF.DIR present but without a PKCS#15 template (AID A000000063 504B43
+ *    532D3135, or that prefix): UCB_ERR_CARD_NO_DATA at UCB_STEP_EF_DIR
+ *    (UCB_ERR_MALFORMED when a record could not be parsed): Appendix G
+ *    signals the application by that template. UCB_CARD_SKIP_EF_DIR or an
+ *    AID option reads such a card anyway. Only a missing EF.DIR (6A82)
+ *    falls back to the standard AID (UCB_ROUTE_NO_EF_DIR).
+ *  - EF ICCID must give its 10 bytes; a card without it (6A82) is read
+ *    with UCB_ROUTE_NO_ICCID; any other refusal fails the read.
+ *  - EF(ODF) and EF(DODF) are read up to 512 bytes each; entries beyond
+ *    that are not seen.
+ *  - The PIN key reference comes from the PIN status template of the
+ *    ADF's FCP; without one no PIN is guessed, the file is read as it is,
+ *    and a 6982 stays the failing command's answer. With one try left (or
+ *    fewer) the callback is not called and nothing is sent
+ *    (UCB_ERR_CARD_PIN). One verification per call at most.
+ *  - When the card refuses MANAGE CHANNEL close after a good read, the read
+ *    fails with UCB_STEP_CLOSE_CHANNEL. After a transport error (removal,
+ *    timeout) nothing more is sent, so the channel stays open on the card:
+ *    reset the card.
+ *
+ * On failure @p out->size is 0, @p out->sha256 is zero, and the bytes of
+ * @p buf that the read may have written are wiped: never use them.
+ *
  * @param a     engine over the card's transport; its channel is restored.
  * @param opts  options, or NULL for the defaults.
  * @param buf   receives the file bytes; must hold the FCP size.
@@ -157,7 +190,12 @@ UCB_API int ucb_card_read_bootstrap(struct ucb_apdu *a, const struct ucb_card_op
  * the tail untouched unless @p pad_ff is set, in which case it is filled
  * with FF. @return 0 or an error as for reading (UCB_ERR_TOO_LARGE when the
  * data is larger than the EF; UCB_ERR_CARD_RESPONSE when the read-back
- * differs, with step UCB_STEP_VERIFY_FILE).
+ * differs, with step UCB_STEP_VERIFY_FILE). Padding needs the EF size
+ * from the FCP; without it only @p data is written. On success
+ * @p out->size and @p out->sha256 describe the bytes written and read back
+ * (the data, plus the FF padding when @p pad_ff): with padding they equal
+ * what ucb_card_read_bootstrap() then reports. The read-back goes through
+ * a 256-byte buffer that is wiped afterwards.
  */
 UCB_API int ucb_card_write_bootstrap(struct ucb_apdu *a, const struct ucb_card_opts *opts,
                                      const uint8_t *data, size_t len, bool pad_ff,
