@@ -9,9 +9,10 @@
  * needs for the Appendix G walk of that card without knowing its layout:
  *   1                      ICCID (READ BINARY by SFI 02)
  * + r                      EF.DIR records up to the PKCS#15 template (READ
- *                          RECORD by SFI 1E; r = 0 without EF.DIR)
- * + 2 * c                  MANAGE CHANNEL open and close (c = 1 when the
- *                          card has logical channels)
+ *                          RECORD by SFI 1E); r = 1 without EF.DIR, the
+ *                          command that finds it missing
+ * + c                      MANAGE CHANNEL open and close: c = 2, or 1 on a
+ *                          card without logical channels (the refused open)
  * + 1                      SELECT of the PKCS#15 ADF
  * + 2 + 2                  SELECT + READ BINARY of ODF and DODF (each < 256 B)
  * + 1 + ceil(size / 256)   SELECT + READ BINARY of EF LwM2M_Bootstrap
@@ -80,12 +81,12 @@ static int bench_pin(void *ctx, uint8_t key_ref, uint8_t tries, uint8_t *pin, si
 
 static unsigned lower_bound(const struct vuicc_profile *p, size_t size)
 {
-    unsigned r = p->no_ef_dir ? 0 : 2; /* the virtual card's PKCS#15 template is record 2 */
-    unsigned c = p->no_channels ? 0 : 1;
+    unsigned r = p->no_ef_dir ? 1 : 2; /* the virtual card's PKCS#15 template is record 2 */
+    unsigned c = p->no_channels ? 1 : 2;
     unsigned pin = p->pin_file ? 1 : 0;
     unsigned g = p->t0 ? (p->no_ef_dir ? 3u : 4u) : 0;
 
-    return 1 + r + 2 * c + 1 + 2 + 2 + 1 + (unsigned)((size + 255) / 256) + 2 * pin + g;
+    return 1 + r + c + 1 + 2 + 2 + 1 + (unsigned)((size + 255) / 256) + 2 * pin + g;
 }
 
 int main(int argc, char **argv)
