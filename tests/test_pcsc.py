@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Integration tests through the real PC/SC stack (python3 standard library only).
 
-usage: test_pcsc.py UICCBOOT UICCBOOT-SIMCARD SOURCE_ROOT
+usage: test_pcsc.py UICCBOOT UICCBOOT-SIMCARD SOURCE_ROOT PCSC-PROBE
 
 Starts its own pcscd with the vsmartcard vpcd driver and uiccboot-simcard as
 the card, then runs `uiccboot readers/dump/validate/write` through PC/SC as a
@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-TOOL = SIMCARD = ROOT = ""
+TOOL = SIMCARD = ROOT = PROBE = ""
 PASSED = 0
 FAILED = 0
 TMP = ""
@@ -346,6 +346,106 @@ def test_write():
         card.stop()
 
 
+class Probe:
+    """tests/pcsc_probe.c: one PC/SC connection held across card events."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([PROBE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+
+    def cmd(self, c):
+        self.proc.stdin.write(c + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().split()
+
+    def stop(self):
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.proc.wait(timeout=10)
+
+
+def test_transport_events():
+    """The PC/SC transport on one connection: reset, removal, re-insertion, another card."""
+    r1 = fixture("r1-three-accounts.bin")
+    prof = os.path.join(TMP, "events.json")
+    with open(prof, "w") as f:
+        json.dump({"iccid": DEFAULT_ICCID}, f)
+    card = with_card(r1, prof)
+    if card is None:
+        check("events: card up", False)
+        return
+    probe = Probe()
+    try:
+        r = probe.cmd("open")
+        check("probe opens reader 0", r[:3] == ["open", "0", "OK"], str(r))
+        r = probe.cmd("read")
+        check("probe reads the card", r[2:] == ["OK", DEFAULT_ICCID], str(r))
+        check("card_event with nothing happened: 0", probe.cmd("event")[2] == "OK")
+        check("reset succeeds", probe.cmd("reset")[2] == "OK")
+        r = probe.cmd("read")
+        check("the card reads again after a reset (reconnected)", r[2] == "OK", str(r))
+
+        card.signal(signal.SIGUSR1)
+        reader_has_card(False)
+        r = probe.cmd("event")
+        check("card_event after removal: CARD_REMOVED", r[2] == "CARD_REMOVED", str(r))
+        r = probe.cmd("read")
+        check("a read with the card removed fails with CARD_REMOVED", r[2] == "CARD_REMOVED",
+              str(r))
+        card.signal(signal.SIGUSR2)
+        reader_has_card(True)
+        r = probe.cmd("event")
+        check("card_event after insertion: CARD_REINSERTED", r[2] == "CARD_REINSERTED", str(r))
+        r = probe.cmd("read")
+        check("the re-inserted card reads on the same connection", r[2] == "OK", str(r))
+
+        # Removal and insertion between two checks, nobody polling in between.
+        card.signal(signal.SIGUSR1)
+        reader_has_card(False)
+        card.signal(signal.SIGUSR2)
+        reader_has_card(True)
+        r = probe.cmd("event")
+        check("removal + re-insertion between two checks is detected (CARD_REINSERTED)",
+              r[2] == "CARD_REINSERTED", str(r))
+        check("then the card reads", probe.cmd("read")[2] == "OK")
+
+        # The same, but the next thing the client does is a read.
+        card.signal(signal.SIGUSR1)
+        reader_has_card(False)
+        card.signal(signal.SIGUSR2)
+        reader_has_card(True)
+        r = probe.cmd("read")
+        check("a read after an unseen removal + re-insertion fails with CARD_REINSERTED",
+              r[2] == "CARD_REINSERTED", str(r))
+        check("and the next read succeeds", probe.cmd("read")[2] == "OK")
+
+        # Another card (SIGHUP with a new ICCID): seen as a re-insertion.
+        with open(prof, "w") as f:
+            json.dump({"iccid": "8944500000000000001"}, f)
+        card.signal(signal.SIGHUP)
+        seen = []
+        for _ in range(100):
+            r = probe.cmd("event")
+            if not seen or seen[-1] != r[2]:
+                seen.append(r[2])
+            if r[2] == "CARD_REINSERTED":
+                break
+            time.sleep(0.1)
+        # The simulator drops the vpcd connection and connects again as
+        # another card; a poll may catch the empty reader in between.
+        check("a swapped card is reported as CARD_REINSERTED (after CARD_REMOVED at most)",
+              seen[-1] == "CARD_REINSERTED" and set(seen) <= {"OK", "CARD_REMOVED",
+                                                              "CARD_REINSERTED"}, str(seen))
+        r = probe.cmd("read")
+        check("and reads with the new ICCID", r[2:] == ["OK", "8944500000000000001"], str(r))
+    finally:
+        probe.stop()
+        card.stop()
+
+
 def test_fault_sweep():
     """A fault at each C-APDU of the walk: a clean error, never a partial file."""
     r1 = fixture("r1-three-accounts.bin")
@@ -388,11 +488,11 @@ def test_fault_sweep():
 
 
 def main():
-    global TOOL, SIMCARD, ROOT, TMP
-    if len(sys.argv) != 4:
+    global TOOL, SIMCARD, ROOT, TMP, PROBE
+    if len(sys.argv) != 5:
         print(__doc__)
         return 2
-    TOOL, SIMCARD, ROOT = (os.path.abspath(a) for a in sys.argv[1:4])
+    TOOL, SIMCARD, ROOT, PROBE = (os.path.abspath(a) for a in sys.argv[1:5])
     if os.environ.get("UCB_IN_NAMESPACE") != "1":
         if os.geteuid() != 0:
             print("SKIP: needs root for unshare -mn (private pcscd socket and vpcd ports)")
@@ -425,6 +525,7 @@ def main():
         test_variants()
         test_pin()
         test_write()
+        test_transport_events()
         test_fault_sweep()
     finally:
         pcscd.terminate()
