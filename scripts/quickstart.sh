@@ -46,7 +46,7 @@ demo)
   # the reference card content R1, in a private namespace; then read the
   # card through PC/SC as on a real reader.
   echo "== virtual UICC with fixtures/bootstrap/r1-three-accounts.bin on pcscd + vpcd"
-  scripts/virtual-card.sh -b build-demo fixtures/bootstrap/r1-three-accounts.bin -- \
+  bash scripts/virtual-card.sh -b build-demo fixtures/bootstrap/r1-three-accounts.bin -- \
     bash -c 'set -e
       echo "== uiccboot readers"; build-demo/host-tools/uiccboot readers
       echo "== uiccboot dump --reader 0"; build-demo/host-tools/uiccboot dump --reader 0

@@ -29,7 +29,7 @@ fi
 
 if [ -z "${UCB_IN_NAMESPACE:-}" ]; then
   export UCB_IN_NAMESPACE=1
-  exec unshare --mount --net --propagation private -- "$0" -b "$build" "${profile[@]}" "$file" -- "$@"
+  exec unshare --mount --net --propagation private -- bash "$0" -b "$build" "${profile[@]}" "$file" -- "$@"
 fi
 
 mount -t tmpfs -o mode=0755 tmpfs /run
