@@ -56,6 +56,25 @@ static struct ucb_capdu command(uint8_t ins, uint8_t p1, uint8_t p2)
     return c;
 }
 
+/* One read command answered with data: Le = @p len into @p buf. 6282 (end
+ * of file or record reached before Le, TS 102 221 10.2.1.2) keeps the data
+ * it came with; any other non-success word is the error.
+ * @return the bytes read or an error. */
+static int read_data(struct ucb_apdu *a, struct ucb_capdu *c, uint8_t *buf, size_t len,
+                     uint16_t *out_sw)
+{
+    c->ne = (uint32_t)len;
+    struct ucb_rapdu r = {buf, len, 0, 0};
+    int rc = ucb_apdu_transmit(a, c, &r);
+    put_sw(out_sw, r.sw);
+    if (rc) return rc;
+    if (r.sw != 0x6282u) {
+        rc = sw_error(r.sw);
+        if (rc) return rc;
+    }
+    return (int)r.len;
+}
+
 int ucb_uicc_open_channel(struct ucb_apdu *a, uint8_t *out_channel, uint16_t *out_sw)
 {
     put_sw(out_sw, 0);
@@ -231,16 +250,7 @@ int ucb_uicc_read_binary_sfi(struct ucb_apdu *a, uint8_t sfi, uint8_t offset, ui
     /* ISO 7816-4 5.3.1.2: SFI 1..30. TS 102 221 11.1.3: P1 = 100x xxxx. */
     if (sfi < 1u || sfi > 30u) return UCB_ERR_ARG;
     struct ucb_capdu c = command(INS_READ_BINARY, (uint8_t)(0x80u | sfi), offset);
-    c.ne = (uint32_t)len;
-    struct ucb_rapdu r = {buf, len, 0, 0};
-    int rc = ucb_apdu_transmit(a, &c, &r);
-    put_sw(out_sw, r.sw);
-    if (rc) return rc;
-    if (r.sw != 0x6282u) {
-        rc = sw_error(r.sw);
-        if (rc) return rc;
-    }
-    return (int)r.len;
+    return read_data(a, &c, buf, len, out_sw);
 }
 
 int ucb_uicc_read_record(struct ucb_apdu *a, uint8_t record, uint8_t sfi, uint8_t *buf,
@@ -253,16 +263,7 @@ int ucb_uicc_read_record(struct ucb_apdu *a, uint8_t record, uint8_t sfi, uint8_
     if (record < 1u || record > 254u || sfi > 30u) return UCB_ERR_ARG;
     size_t want = len ? len : UCB_APDU_MAX_NE;
     struct ucb_capdu c = command(INS_READ_RECORD, record, (uint8_t)(((unsigned)sfi << 3) | 0x04u));
-    c.ne = (uint32_t)want;
-    struct ucb_rapdu r = {buf, want, 0, 0};
-    int rc = ucb_apdu_transmit(a, &c, &r);
-    put_sw(out_sw, r.sw);
-    if (rc) return rc;
-    if (r.sw != 0x6282u) {
-        rc = sw_error(r.sw);
-        if (rc) return rc;
-    }
-    return (int)r.len;
+    return read_data(a, &c, buf, want, out_sw);
 }
 
 int ucb_uicc_update_binary(struct ucb_apdu *a, uint32_t offset, const uint8_t *data, size_t len,

@@ -122,6 +122,22 @@ static int parse_hex_opt(const char *name, const char *hex, uint8_t *buf, size_t
     return TOOL_OK;
 }
 
+/* Read a bootstrap file to put on a card: at most UCB_BOOTSTRAP_MAX bytes,
+ * the most an EF LwM2M_Bootstrap can hold (`buf` has one byte more). */
+static int read_card_file(const char *path, uint8_t *buf, size_t *out_len)
+{
+    int rc = tool_read_bounded(path, buf, UCB_BOOTSTRAP_MAX + 1, out_len);
+
+    if (rc != TOOL_OK)
+        return rc;
+    if (*out_len > UCB_BOOTSTRAP_MAX) {
+        tool_err("%s: larger than %u bytes, the most an EF LwM2M_Bootstrap can hold", path,
+                 (unsigned)UCB_BOOTSTRAP_MAX);
+        return TOOL_INVALID;
+    }
+    return TOOL_OK;
+}
+
 static int open_sim(const struct tool_opts *o, struct card_session *s)
 {
     static uint8_t content[UCB_BOOTSTRAP_MAX + 1];
@@ -135,14 +151,9 @@ static int open_sim(const struct tool_opts *o, struct card_session *s)
         tool_err("%s: %s", o->profile, err);
         return TOOL_INVALID;
     }
-    rc = tool_read_bounded(o->sim, content, sizeof(content), &len);
+    rc = read_card_file(o->sim, content, &len);
     if (rc != TOOL_OK)
         return rc;
-    if (len > UCB_BOOTSTRAP_MAX) {
-        tool_err("%s: larger than %u bytes, the most an EF can hold", o->sim,
-                 (unsigned)UCB_BOOTSTRAP_MAX);
-        return TOOL_INVALID;
-    }
     s->sim = vuicc_new(&p, content, len, err, sizeof(err));
     memset(content, 0, len);
     if (s->sim == NULL) {
@@ -428,15 +439,10 @@ int tool_cmd_write(const struct tool_opts *o)
     struct ucb_card_info info;
     struct ucb_card_opts co;
     size_t len;
-    int rc = tool_read_bounded(o->input, data, sizeof(data), &len);
+    int rc = read_card_file(o->input, data, &len);
 
     if (rc != TOOL_OK)
         return rc;
-    if (len > UCB_BOOTSTRAP_MAX) {
-        tool_err("%s: larger than %u bytes, the most an EF LwM2M_Bootstrap can hold", o->input,
-                 (unsigned)UCB_BOOTSTRAP_MAX);
-        return TOOL_INVALID;
-    }
     /* Never put content on a card that a device would reject, unless asked. */
     ucb_bs_init(&bs);
     rc = ucb_validate_file(data, len, &bs, NULL, NULL, &res);

@@ -28,13 +28,6 @@
 #define MR UCB_TLV_MULTIPLE_RESOURCE
 #define RS UCB_TLV_RESOURCE
 
-#define CHECK_EQ(name, got, exp)                                                   \
-    do {                                                                           \
-        long long g_ = (long long)(got), e_ = (long long)(exp);                    \
-        if (g_ != e_)                                                              \
-            fail_msg("%s: %s = %lld (0x%llx), expected %lld (0x%llx)", (name), #got, \
-                     g_, (unsigned long long)g_, e_, (unsigned long long)e_);      \
-    } while (0)
 
 static void check_bytes(const char *name, const uint8_t *got, size_t got_len,
                         const uint8_t *exp, size_t exp_len)

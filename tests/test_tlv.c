@@ -32,14 +32,6 @@
 #define RS UCB_TLV_RESOURCE
 #define ALLOW_RI UCB_TLV_ALLOW(UCB_TLV_RESOURCE_INSTANCE)
 
-/* Failure messages carry the vector's name. */
-#define CHECK_EQ(name, got, exp)                                                   \
-    do {                                                                           \
-        long long g_ = (long long)(got), e_ = (long long)(exp);                    \
-        if (g_ != e_)                                                              \
-            fail_msg("%s: %s = %lld (0x%llx), expected %lld (0x%llx)", (name), #got, \
-                     g_, (unsigned long long)g_, e_, (unsigned long long)e_);      \
-    } while (0)
 
 #define CHECK_U64(name, got, exp)                                                  \
     do {                                                                           \

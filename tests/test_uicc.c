@@ -22,13 +22,6 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-#define CHECK_EQ(name, got, exp)                                                   \
-    do {                                                                           \
-        long long g_ = (long long)(got), e_ = (long long)(exp);                    \
-        if (g_ != e_)                                                              \
-            fail_msg("%s: %s = %lld (0x%llx), expected %lld (0x%llx)", (name), #got, \
-                     g_, (unsigned long long)g_, e_, (unsigned long long)e_);      \
-    } while (0)
 
 static const uint8_t pkcs15_aid[] = {0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
                                      0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};

@@ -17,4 +17,17 @@ size_t test_hex(const char *hex, uint8_t *out, size_t cap);
  */
 uint8_t *test_read_file(const char *relpath, size_t *out_len);
 
+/**
+ * Fail the current cmocka test unless `got` == `exp` (compared as long long),
+ * naming the vector `name`, the expression and both values in decimal and hex.
+ * Use in files that include cmocka.h.
+ */
+#define CHECK_EQ(name, got, exp)                                                   \
+    do {                                                                           \
+        long long g_ = (long long)(got), e_ = (long long)(exp);                    \
+        if (g_ != e_)                                                              \
+            fail_msg("%s: %s = %lld (0x%llx), expected %lld (0x%llx)", (name), #got, \
+                     g_, (unsigned long long)g_, e_, (unsigned long long)e_);      \
+    } while (0)
+
 #endif
