@@ -96,6 +96,41 @@ typedef void (*ucb_trace_fn)(void *ctx, enum ucb_trace_dir dir, const uint8_t *b
 #define UCB_APDU_ALLOW_EXTENDED 0x0001u
 
 /**
+ * Secure messaging hook (GlobalPlatform SCP03, scp03.h). When installed in
+ * an engine (`sm` below) it applies to every command sent on its logical
+ * channel: the engine calls @c wrap on the plain command before encoding,
+ * performs the ISO mechanics (61xx, 6Cxx) on the wrapped exchange, collects
+ * the whole raw response, and calls @c unwrap before any response byte
+ * reaches the caller. GET RESPONSE is transmission level and never wrapped;
+ * commands on other channels are sent plain.
+ */
+struct ucb_sm {
+    /**
+     * Wrap @p plain into @p out. @p out->data may point into the hook's own
+     * buffer, valid until the next call. @return 0 or an error (a closed or
+     * failed session returns UCB_ERR_SCP_PROTOCOL: never plain text).
+     */
+    int (*wrap)(void *ctx, const struct ucb_capdu *plain, struct ucb_capdu *out);
+    /**
+     * Verify and unwrap a response: @p data / @p len is the raw response data
+     * (without SW1 SW2), @p sw the status word. Writes the plain data into
+     * @p out (data/cap from the caller; sets len and sw). Nothing is written
+     * to @p out->data unless the MAC verified. @return 0 or an error.
+     */
+    int (*unwrap)(void *ctx, const uint8_t *data, size_t len, uint16_t sw, struct ucb_rapdu *out);
+    /** The card went away or was reset (transport error): drop the session. */
+    void (*drop)(void *ctx);
+    void *ctx;
+    uint8_t channel;     /**< the logical channel the session belongs to */
+    uint16_t max_lc;     /**< largest plain command data field under this session */
+    uint16_t max_ne;     /**< largest plain response data field under this session */
+};
+
+/** The command never goes through secure messaging (INITIALIZE UPDATE,
+ *  EXTERNAL AUTHENTICATE: they set up the session themselves). */
+#define UCB_CAPDU_NO_SM 0x04u
+
+/**
  * Engine state. Caller-allocated; fields are private except where marked.
  * The buffers hold one exchange; init() sets everything.
  */
@@ -109,8 +144,10 @@ struct ucb_apdu {
     uint32_t n_commands;        /**< public: C-APDUs sent since init */
     uint32_t n_bytes_out;       /**< public: C-APDU bytes sent */
     uint32_t n_bytes_in;        /**< public: R-APDU bytes received */
+    const struct ucb_sm *sm;    /**< secure messaging hook, installed by ucb_scp03_open() */
     uint8_t tx[UCB_APDU_MAX];
     uint8_t rx[UCB_RAPDU_MAX];
+    uint8_t sm_raw[UCB_RAPDU_MAX]; /**< raw response under secure messaging */
 };
 
 /** Initialise an engine over a transport (copied). Cannot fail. */
@@ -163,6 +200,20 @@ UCB_API int ucb_apdu_transmit(struct ucb_apdu *a, const struct ucb_capdu *c,
  */
 UCB_API int ucb_apdu_transmit_ok(struct ucb_apdu *a, const struct ucb_capdu *c,
                                  struct ucb_rapdu *r);
+
+/**
+ * Largest plain data field a command may carry on the engine's current
+ * channel: 255, or less under secure messaging (239 under C-DECRYPTION).
+ */
+UCB_API size_t ucb_apdu_max_lc(const struct ucb_apdu *a);
+
+/**
+ * Largest plain response data a command may ask for on the engine's current
+ * channel: 256, or less under secure messaging (so that R-ENC padding and
+ * the R-MAC still fit a short response: 239 with R-ENC+R-MAC, 248 with
+ * R-MAC only).
+ */
+UCB_API size_t ucb_apdu_max_ne(const struct ucb_apdu *a);
 
 /**
  * The status-word table (TS 102 221 10.2, ISO 7816-4 5.1.3).

@@ -16,5 +16,6 @@
 #include "uicc.h"
 #include "at.h"
 #include "card.h"
+#include "scp03.h"
 
 #endif /* UCB_UICCBOOT_H */
