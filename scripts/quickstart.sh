@@ -10,7 +10,7 @@ mode=${1:-}
 # pcscd + vsmartcard-vpcd: the real PC/SC stack the virtual UICC plugs into;
 # iproute2 and util-linux (unshare, mount) give it a private namespace.
 demo_pkgs=(meson ninja-build gcc libc6-dev pkg-config python3 libjansson-dev
-           libpcsclite-dev pcscd vsmartcard-vpcd iproute2 util-linux mount)
+           libpcsclite-dev pcscd vsmartcard-vpcd iproute2 util-linux mount libmbedtls-dev)
 test_pkgs=("${demo_pkgs[@]}" libcmocka-dev clang libclang-rt-14-dev binutils
            gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi)
 
@@ -75,7 +75,7 @@ test)
   ninja -C build-fuzz
   meson test -C build-fuzz --print-errorlogs --suite fuzz
   logs+=(build-fuzz/meson-logs/testlog.json)
-  for h in tlv bootstrap fcp pkcs15 at; do
+  for h in tlv bootstrap fcp pkcs15 at scp03_iu scp03_unwrap; do
     work=$(mktemp -d)
     cp tests/fuzz/corpus/$h/* "$work"/
     build-fuzz/tests/fuzz/fuzz_$h -runs=200000 -max_len=4096 "$work" 2>&1 | tail -n 2
