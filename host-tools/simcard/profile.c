@@ -7,10 +7,18 @@
  * Checks that involve more than one key (pin_file needs a PIN, distinct
  * FIDs, file_size against the bootstrap file) are made by vuicc_new(),
  * because command-line options may still change the profile.
+ *
+ * SCP03 key files (and the profile's inline "scp03_keys") hold secrets:
+ * no message here ever quotes a value, a JSON syntax error is reported
+ * without the input the parser quotes, and the parsed key strings are
+ * wiped before jansson frees them (best effort: jansson's own scratch
+ * buffers are not reachable).
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <mbedtls/platform_util.h>
 
 #include "vuicc.h"
 
@@ -122,6 +130,150 @@ static int get_digits(const struct ctx *x, const char *key, const json_t *v, siz
     if (n >= cap) return fail(x, key, what);
     memcpy(out, s, n + 1);
     return 0;
+}
+
+/* Hex of 16, 24 or 32 bytes (an AES key). */
+static int get_key(const struct ctx *x, const char *key, const json_t *v, uint8_t *out,
+                   size_t *out_len)
+{
+    size_t n;
+    if (get_hex(x, key, v, out, 16, 32, &n) != 0) return -1;
+    if (n != 16 && n != 24 && n != 32)
+        return fail(x, key, "expected 16, 24 or 32 bytes as hex digits (AES-128/192/256)");
+    *out_len = n;
+    return 0;
+}
+
+/*
+ * An SCP03 key set object: "kvn", "enc", "mac", "dek", "i" required,
+ * "diversification", "sequence", "description" optional. @p prefix is ""
+ * for a key file or "scp03_keys." inside a profile.
+ */
+static int load_scp03_object(const struct ctx *x, const char *prefix, json_t *obj,
+                             struct vuicc_scp03_keys *out)
+{
+    static const char *const required[] = {"kvn", "enc", "mac", "dek", "i"};
+    struct vuicc_scp03_keys k;
+    size_t len[3] = {0, 0, 0};
+    const char *key;
+    json_t *v;
+    json_int_t i;
+    uint32_t u;
+    char name[64];
+    int r = -1;
+
+    memset(&k, 0, sizeof k);
+    if (!json_is_object(obj)) {
+        snprintf(name, sizeof name, "%s", prefix[0] ? "scp03_keys" : "(top level)");
+        return fail(x, name, "expected an object");
+    }
+    for (size_t j = 0; j < sizeof required / sizeof required[0]; j++) {
+        if (!json_object_get(obj, required[j])) {
+            snprintf(name, sizeof name, "%s%s", prefix, required[j]);
+            return fail(x, name, "missing");
+        }
+    }
+    json_object_foreach(obj, key, v) {
+        snprintf(name, sizeof name, "%s%s", prefix, key);
+        if (strcmp(key, "description") == 0) {
+            if (!json_is_string(v)) {
+                fail(x, name, "expected a string");
+                goto out;
+            }
+        } else if (strcmp(key, "kvn") == 0) {
+            if (get_num_or_hex(x, name, v, 1, &u) != 0) goto out;
+            if (u < 0x01 || u > 0x7F) {
+                fail(x, name, "expected a key version number from 1 to 127 (0x01-0x7F)");
+                goto out;
+            }
+            k.kvn = (uint8_t)u;
+        } else if (strcmp(key, "i") == 0) {
+            if (get_num_or_hex(x, name, v, 1, &u) != 0) goto out;
+            if (u != 0x00 && u != 0x10 && u != 0x20 && u != 0x30 && u != 0x60 && u != 0x70) {
+                fail(x, name, "expected an i-parameter 0x00, 0x10, 0x20, 0x30, 0x60 or 0x70 "
+                              "(0, 16, 32, 48, 96, 112)");
+                goto out;
+            }
+            k.i_param = (uint8_t)u;
+        } else if (strcmp(key, "enc") == 0) {
+            if (get_key(x, name, v, k.enc, &len[0]) != 0) goto out;
+        } else if (strcmp(key, "mac") == 0) {
+            if (get_key(x, name, v, k.mac, &len[1]) != 0) goto out;
+        } else if (strcmp(key, "dek") == 0) {
+            if (get_key(x, name, v, k.dek, &len[2]) != 0) goto out;
+        } else if (strcmp(key, "diversification") == 0) {
+            size_t n;
+            if (get_hex(x, name, v, k.diversification, 10, 10, &n) != 0) goto out;
+        } else if (strcmp(key, "sequence") == 0) {
+            if (get_int(x, name, v, 0, 0xFFFFFF, &i) != 0) goto out;
+            k.sequence = (uint32_t)i;
+        } else {
+            fail(x, name, "unknown key");
+            goto out;
+        }
+    }
+    /* One key set, one AES key length (GP Amd D 4.1.1). */
+    if (len[1] != len[0] || len[2] != len[0]) {
+        snprintf(name, sizeof name, "%s%s", prefix, len[1] != len[0] ? "mac" : "dek");
+        fail(x, name, "key length differs from enc");
+        goto out;
+    }
+    k.len = (uint8_t)len[0];
+    *out = k;
+    r = 0;
+out:
+    mbedtls_platform_zeroize(&k, sizeof k);
+    return r;
+}
+
+/* Parse @p path. jansson's messages end in "near '<input>'", which could
+ * quote key bytes: only the part before " near " is reported. */
+static json_t *load_json(const char *path, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root && err && errlen) {
+        char *near = strstr(je.text, " near ");
+        if (near) *near = '\0';
+        snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    }
+    mbedtls_platform_zeroize(&je, sizeof je);
+    return root;
+}
+
+int vuicc_scp03_keys_load(struct vuicc_scp03_keys *k, const char *path, char *err, size_t errlen)
+{
+    struct ctx x = {err, errlen, path};
+    json_t *root = load_json(path, err, errlen);
+    if (!root) return -1;
+    int r = load_scp03_object(&x, "", root, k);
+    /* jansson does not wipe what it frees: clear the key strings first. */
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        if (json_is_string(v))
+            mbedtls_platform_zeroize((void *)(uintptr_t)json_string_value(v),
+                                     strlen(json_string_value(v)));
+    }
+    json_decref(root);
+    return r;
+}
+
+/* "scp03_keys": a key file path, relative to the profile's directory unless
+ * absolute, or the key set inline. */
+static int load_scp03_keys(const struct ctx *x, json_t *v, struct vuicc_profile *q)
+{
+    if (json_is_object(v)) return load_scp03_object(x, "scp03_keys.", v, &q->scp03);
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return fail(x, "scp03_keys", "expected a key file path or a key set object");
+    const char *file = json_string_value(v);
+    char path[4096];
+    const char *slash = strrchr(x->path, '/');
+    if (file[0] == '/' || !slash)
+        snprintf(path, sizeof path, "%s", file);
+    else
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - x->path), x->path, file);
+    return vuicc_scp03_keys_load(&q->scp03, path, x->err, x->errlen);
 }
 
 static int load_faults(const struct ctx *x, json_t *obj, struct vuicc_profile *q)
@@ -243,6 +395,10 @@ static int load_key(const struct ctx *x, const char *key, json_t *v, struct vuic
         q->file_size = (size_t)i;
     } else if (strcmp(key, "faults") == 0) {
         return load_faults(x, v, q);
+    } else if (strcmp(key, "scp03_keys") == 0) {
+        return load_scp03_keys(x, v, q);
+    } else if (strcmp(key, "scp03_required") == 0) {
+        return get_bool(x, key, v, &q->scp03_required);
     } else {
         return fail(x, key, "unknown key");
     }
@@ -252,13 +408,8 @@ static int load_key(const struct ctx *x, const char *key, json_t *v, struct vuic
 int vuicc_profile_load(struct vuicc_profile *p, const char *path, char *err, size_t errlen)
 {
     struct ctx x = {err, errlen, path};
-    json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-        return -1;
-    }
+    json_t *root = load_json(path, err, errlen);
+    if (!root) return -1;
     if (!json_is_object(root)) {
         if (err && errlen) snprintf(err, errlen, "%s: expected a JSON object", path);
         json_decref(root);
@@ -268,13 +419,24 @@ int vuicc_profile_load(struct vuicc_profile *p, const char *path, char *err, siz
     struct vuicc_profile q = *p;
     const char *key;
     json_t *v;
+    int r = 0;
     json_object_foreach(root, key, v) {
         if (load_key(&x, key, v, &q) != 0) {
-            json_decref(root);
-            return -1;
+            r = -1;
+            break;
+        }
+    }
+    json_t *inline_keys = json_object_get(root, "scp03_keys");
+    if (json_is_object(inline_keys)) {
+        json_t *kv;
+        json_object_foreach(inline_keys, key, kv) {
+            if (json_is_string(kv))
+                mbedtls_platform_zeroize((void *)(uintptr_t)json_string_value(kv),
+                                         strlen(json_string_value(kv)));
         }
     }
     json_decref(root);
-    *p = q;
-    return 0;
+    if (r == 0) *p = q;
+    mbedtls_platform_zeroize(&q, sizeof q);
+    return r;
 }

@@ -3,7 +3,8 @@
  * vpcd driver, so the PC/SC tools see a real reader with a card in it.
  *
  *   uiccboot-simcard --bootstrap FILE [--iccid DIGITS] [--pin PIN]
- *                    [--profile CARD.json] [--vpcd HOST:PORT]
+ *                    [--profile CARD.json] [--scp03-keys KEYS.json]
+ *                    [--vpcd HOST:PORT]
  *
  * vpcd (the pcscd driver) listens, default port 35963 for slot 0; we
  * connect. Framing both ways: 2-byte big-endian length, then the payload.
@@ -13,7 +14,7 @@
  * answers get ATR as a card in the reader, a closed socket as no card.
  *
  * Signals: SIGUSR1 removes the card, SIGUSR2 inserts it, SIGHUP re-reads
- * the bootstrap file and profile, SIGTERM/SIGINT end the program (exit 0).
+ * the bootstrap file, the profile and the SCP03 key file, SIGTERM/SIGINT end the program (exit 0).
  * Handlers only set flags; the main loop polls with a 100 ms timeout.
  * See docs/simcard.md.
  */
@@ -30,6 +31,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <mbedtls/platform_util.h>
 
 #include "vuicc.h"
 
@@ -60,7 +63,7 @@ static void on_signal(int sig)
     }
 }
 
-/* One line per event on stderr. Never given a PIN. */
+/* One line per event on stderr. Never given a PIN or a key byte. */
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
 {
@@ -75,7 +78,8 @@ static void logf_(const char *fmt, ...)
 static void usage(FILE *f)
 {
     fputs("usage: " PROG " --bootstrap FILE [--iccid DIGITS] [--pin PIN]\n"
-          "                        [--profile CARD.json] [--vpcd HOST:PORT]\n"
+          "                        [--profile CARD.json] [--scp03-keys KEYS.json]\n"
+          "                        [--vpcd HOST:PORT]\n"
           "\n"
           "Serve a virtual UICC holding FILE as EF LwM2M_Bootstrap to pcscd through\n"
           "the vsmartcard vpcd driver (default " DEFAULT_HOST ":" DEFAULT_PORT ", reader slot 0).\n"
@@ -83,9 +87,12 @@ static void usage(FILE *f)
           "  --iccid DIGITS       ICCID (overrides the profile)\n"
           "  --pin PIN            PIN of 4-8 digits, '' for none (overrides the profile)\n"
           "  --profile CARD.json  card variant (docs/simcard.md, fixtures/cards/)\n"
+          "  --scp03-keys KEYS.json\n"
+          "                       SCP03 key set of the PKCS#15 security domain\n"
+          "                       (LwM2M Appendix H; overrides the profile's scp03_keys)\n"
           "  --vpcd HOST:PORT     where vpcd listens\n"
-          "Signals: USR1 removes the card, USR2 inserts it, HUP reloads FILE and the\n"
-          "profile, TERM/INT exit.\n",
+          "Signals: USR1 removes the card, USR2 inserts it, HUP reloads FILE, the\n"
+          "profile and the key file, TERM/INT exit.\n",
           f);
 }
 
@@ -94,6 +101,7 @@ struct opts {
     const char *iccid;
     const char *pin;
     const char *profile;
+    const char *scp03_keys;
     char host[256];
     char port[8];
 };
@@ -132,7 +140,7 @@ static bool parse_vpcd(const char *s, struct opts *o)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     static const char *const names[] = {"--bootstrap", "--iccid", "--pin", "--profile",
-                                        "--vpcd"};
+                                        "--vpcd", "--scp03-keys"};
     memset(o, 0, sizeof *o);
     snprintf(o->host, sizeof o->host, "%s", DEFAULT_HOST);
     snprintf(o->port, sizeof o->port, "%s", DEFAULT_PORT);
@@ -179,6 +187,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->pin = val;
             break;
         case 3: o->profile = val; break;
+        case 5: o->scp03_keys = val; break;
         default:
             if (!parse_vpcd(val, o)) {
                 fprintf(stderr, PROG ": --vpcd: expected HOST:PORT, got '%s'\n", val);
@@ -233,9 +242,20 @@ static int load_inputs(const struct opts *o, struct vuicc_profile *p, uint8_t **
 {
     vuicc_profile_default(p);
     if (o->profile && vuicc_profile_load(p, o->profile, err, errlen) != 0) return -1;
+    if (o->scp03_keys && vuicc_scp03_keys_load(&p->scp03, o->scp03_keys, err, errlen) != 0)
+        return -1;
     if (o->iccid) snprintf(p->iccid, sizeof p->iccid, "%s", o->iccid);
     if (o->pin) snprintf(p->pin, sizeof p->pin, "%s", o->pin);
     return read_file(o->bootstrap, file, len, err, errlen);
+}
+
+/* What the card's security domain is, without a key byte. */
+static void log_scp03(const struct vuicc_profile *p)
+{
+    if (p->scp03.len == 0) return;
+    logf_("SCP03 security domain: KVN %02X, AES-%u, i=%02X%s", p->scp03.kvn,
+          (unsigned)p->scp03.len * 8u, p->scp03.i_param,
+          p->scp03_required ? ", bootstrap EF only through SCP03 (C-MAC + R-ENC)" : "");
 }
 
 static uint64_t now_ms(void)
@@ -337,10 +357,13 @@ static void reload(struct server *s)
     if (load_inputs(&s->o, &p, &file, &len, err, sizeof err) != 0 ||
         vuicc_reload(s->card, &p, file, len, err, sizeof err) != 0) {
         logf_("reload failed, card unchanged: %s", err);
+        mbedtls_platform_zeroize(&p, sizeof p);
         free(file);
         return;
     }
     free(file);
+    log_scp03(&p);
+    mbedtls_platform_zeroize(&p.scp03, sizeof p.scp03);
     if (strcmp(p.iccid, s->iccid) == 0) {
         logf_("reloaded: same card (ICCID %s), bootstrap file %zu bytes", p.iccid, len);
         return;
@@ -492,11 +515,14 @@ int main(int argc, char **argv)
     if (rc != 0) return 2;
     if (load_inputs(&s.o, &p, &file, &len, err, sizeof err) != 0) {
         fprintf(stderr, PROG ": %s\n", err);
+        mbedtls_platform_zeroize(&p, sizeof p);
         free(file);
         return 2;
     }
     s.card = vuicc_new(&p, file, len, err, sizeof err);
     free(file);
+    if (s.card) log_scp03(&p);
+    mbedtls_platform_zeroize(&p.scp03, sizeof p.scp03);
     if (!s.card) {
         fprintf(stderr, PROG ": %s\n", err);
         return 2;

@@ -18,6 +18,11 @@
  *    RECORD answer 6Cxx (xx = exact length); READ BINARY returns Le bytes.
  *  - The PIN state (verified flag, retry counter) is card wide, not per
  *    channel or application; the retry counter survives resets.
+ *  - SCP03 (only with a key set): the PKCS#15 application is the security
+ *    domain; one session per logical channel, which ends on reset, removal,
+ *    MANAGE CHANNEL close, a SELECT that makes another application current,
+ *    a new INITIALIZE UPDATE, and any command on the channel that fails
+ *    secure messaging. GET RESPONSE stays plain (transmission level).
  */
 #include "vuicc.h"
 
@@ -28,6 +33,7 @@
 #include <time.h>
 
 #include "uiccboot/err.h"
+#include "vuicc_scp03.h"
 
 #define N_CHANNELS 20u        /* basic channel 0 and logical channels 1..19 */
 #define RESP_MAX 256u         /* largest short response data field */
@@ -57,6 +63,7 @@
 #define SW_OFFSET 0x6B00u          /* wrong parameters: offset outside the EF */
 #define SW_BAD_INS 0x6D00u
 #define SW_BAD_CLA 0x6E00u
+#define SW_TECHNICAL 0x6F00u
 
 /* The card's files, at fixed indices (absent ones have present = false). */
 enum node_id {
@@ -86,6 +93,7 @@ struct node {
     size_t rec_len;        /* linear fixed EF: record length and count */
     size_t n_recs;
     bool read_needs_pin;   /* READ BINARY refused (6982) before VERIFY */
+    bool needs_scp;        /* READ/UPDATE BINARY only through SCP03 (scp03_required) */
     bool updatable;        /* UPDATE BINARY allowed */
     uint8_t arr_rec;       /* record in EF ARR 2F06 named by tag 8B */
 };
@@ -104,6 +112,8 @@ struct channel {
     uint8_t pending[RESP_MAX]; /* T=0: data waiting for GET RESPONSE */
     size_t pending_len;
     bool has_pending;
+    uint16_t pending_sw;   /* status word after the last GET RESPONSE (9000 or a warning) */
+    struct vscp_session scp; /* SCP03 session of this channel (GP Amd D) */
 };
 
 struct vuicc {
@@ -115,6 +125,15 @@ struct vuicc {
     uint32_t count;        /* C-APDUs since creation / reload / insertion */
     uint32_t removals, resets;           /* events, for card_event */
     uint32_t seen_removals, seen_resets; /* what card_event last reported */
+    /* SCP03 card state (vuicc_scp03.c) and test hooks. */
+    uint32_t scp_seq;          /* sequence counter, non-volatile */
+    bool scp_inject;           /* next card challenge from scp_challenge */
+    uint8_t scp_challenge[8];
+    uint8_t eid[64];           /* answer to 80 E2 91 00 (test hook) */
+    size_t eid_len;
+    bool in_sm;                /* executing the plain form of a wrapped command */
+    uint8_t scp_last[262];     /* last unwrapped command (introspection) */
+    size_t scp_last_len;
 };
 
 /* A parsed C-APDU (ISO 7816-4 5.1, short lengths only). */
@@ -202,6 +221,40 @@ static bool fid_usable(uint16_t fid)
            fid != ADF_P15_FID;
 }
 
+/* An SCP03 key set as the loader would accept it (GP Amd D 5.1; KVN range
+ * GP Card Spec 11.1.8). Never names a key byte. */
+static int scp03_check(const struct vuicc_scp03_keys *k, bool required, char *err, size_t errlen)
+{
+    if (k->len == 0) {
+        if (required) {
+            set_err(err, errlen, "scp03_required: the card has no SCP03 keys (scp03_keys or "
+                                 "--scp03-keys)");
+            return -1;
+        }
+        return 0;
+    }
+    if (k->len != 16 && k->len != 24 && k->len != 32) {
+        set_err(err, errlen, "scp03_keys: keys must be 16, 24 or 32 bytes");
+        return -1;
+    }
+    if (k->kvn < 0x01 || k->kvn > 0x7F) {
+        set_err(err, errlen, "scp03_keys.kvn: must be 1 to 127 (0x01-0x7F)");
+        return -1;
+    }
+    switch (k->i_param) {
+    case 0x00: case 0x10: case 0x20: case 0x30: case 0x60: case 0x70:
+        break;
+    default:
+        set_err(err, errlen, "scp03_keys.i: must be 0x00, 0x10, 0x20, 0x30, 0x60 or 0x70");
+        return -1;
+    }
+    if (k->sequence > VSCP_SEQ_MAX) {
+        set_err(err, errlen, "scp03_keys.sequence: at most 0xFFFFFF");
+        return -1;
+    }
+    return 0;
+}
+
 static int profile_check(const struct vuicc_profile *p, size_t len, char *err, size_t errlen)
 {
     char msg[160];
@@ -263,7 +316,7 @@ static int profile_check(const struct vuicc_profile *p, size_t len, char *err, s
         set_err(err, errlen, "faults.kind: unknown kind");
         return -1;
     }
-    return 0;
+    return scp03_check(&p->scp03, p->scp03_required, err, errlen);
 }
 
 /* --------------------------------------------------------------- content */
@@ -372,6 +425,7 @@ static void content_free(struct content *k)
         free(k->n[i].data);
         k->n[i].data = NULL;
     }
+    vscp_wipe(&k->p.scp03, sizeof k->p.scp03);
 }
 
 static void node_set(struct node *n, enum node_type t, int parent, uint16_t fid, uint8_t sfi)
@@ -448,6 +502,7 @@ static int content_build(struct content *k, const struct vuicc_profile *p, const
     if (!node_alloc(&n[N_FILE], p->file_size ? p->file_size : len)) goto nomem;
     if (len) memcpy(n[N_FILE].data, file, len);
     n[N_FILE].read_needs_pin = p->pin_file;
+    n[N_FILE].needs_scp = p->scp03_required;
     n[N_FILE].updatable = p->writable;
     n[N_FILE].arr_rec = p->pin_file ? 2 : 1;
     return 0;
@@ -462,6 +517,7 @@ nomem:
 
 static void channel_reset(struct channel *ch, bool open)
 {
+    vscp_session_wipe(&ch->scp); /* GP: the session ends with its channel */
     memset(ch, 0, sizeof *ch);
     ch->open = open;
     ch->df = N_MF;
@@ -495,6 +551,7 @@ struct vuicc *vuicc_new(const struct vuicc_profile *p, const uint8_t *file, size
     }
     c->present = true;
     c->pin_left = p->pin_tries;
+    c->scp_seq = p->scp03.sequence;
     session_reset(c);
     return c;
 }
@@ -503,7 +560,19 @@ void vuicc_free(struct vuicc *c)
 {
     if (!c) return;
     content_free(&c->k);
+    vscp_wipe(c, sizeof *c); /* session keys, unwrapped commands */
     free(c);
+}
+
+/* Same security domain: same key set and the same SD AID. */
+static bool same_domain(const struct vuicc_profile *a, const struct vuicc_profile *b)
+{
+    const struct vuicc_scp03_keys *x = &a->scp03, *y = &b->scp03;
+    return x->len == y->len && x->kvn == y->kvn && x->i_param == y->i_param &&
+           memcmp(x->enc, y->enc, x->len) == 0 && memcmp(x->mac, y->mac, x->len) == 0 &&
+           memcmp(x->dek, y->dek, x->len) == 0 &&
+           memcmp(x->diversification, y->diversification, sizeof x->diversification) == 0 &&
+           a->aid_len == b->aid_len && memcmp(a->aid, b->aid, a->aid_len) == 0;
 }
 
 int vuicc_reload(struct vuicc *c, const struct vuicc_profile *p, const uint8_t *file, size_t len,
@@ -516,9 +585,16 @@ int vuicc_reload(struct vuicc *c, const struct vuicc_profile *p, const uint8_t *
     }
     if (content_build(&k, p, file, len, err, errlen) != 0) return -1;
     bool same_card = strcmp(c->k.p.iccid, p->iccid) == 0;
+    bool same_sd = same_domain(&c->k.p, p);
     content_free(&c->k);
     c->k = k;
+    vscp_wipe(&k, sizeof k);
     c->count = 0;
+    /* The sequence counter is non-volatile and never goes back on the same
+     * card: a repeated pseudo-random challenge would allow a replay. */
+    if (!same_card || p->scp03.sequence > c->scp_seq) c->scp_seq = p->scp03.sequence;
+    if (!same_sd)
+        for (size_t i = 0; i < N_CHANNELS; i++) vscp_session_wipe(&c->ch[i].scp);
     if (!same_card) {
         /* Another card in the reader: fresh PIN counter, power-on state, and
          * a removal + insertion for whoever watches the reader. */
@@ -747,12 +823,21 @@ static size_t fcp_build(const struct vuicc *c, int id, uint8_t *out)
 
 /* ------------------------------------------------------------- responses */
 
+/* T=0 Le handling (61xx, exact 6Cxx) applies to the command as received: the
+ * plain form of a wrapped command runs with T=1 semantics, so no 6Cxx that
+ * the host would have to answer by resending an already MACed command;
+ * the wrapped response then goes out through 61xx / GET RESPONSE. */
+static bool t0_mode(const struct vuicc *c)
+{
+    return c->k.p.t0 && !c->in_sm;
+}
+
 /* Data of a fixed length (MANAGE CHANNEL, SELECT): a wrong Le gets 6Cxx with
  * the exact length; in T=1 mode Le=00 (up to 256) takes any length. */
 static uint16_t give_exact(const struct vuicc *c, const struct capdu *a, struct resp *r,
                            const uint8_t *d, size_t n)
 {
-    bool ok = c->k.p.t0 ? a->ne == n : (a->ne >= n);
+    bool ok = t0_mode(c) ? a->ne == n : (a->ne >= n);
     if (!ok) return (uint16_t)(0x6C00u | (n & 0xFFu));
     memcpy(r->data, d, n);
     r->len = n;
@@ -761,12 +846,18 @@ static uint16_t give_exact(const struct vuicc *c, const struct capdu *a, struct 
 
 /* T=0 case 4 (ISO 7816-3 12.2.5 / TS 102 221 7.3.1.1.4): the data stays on
  * the card and 61xx says how much there is for GET RESPONSE. */
-static uint16_t give_later(struct channel *ch, const uint8_t *d, size_t n)
+static uint16_t give_later_sw(struct channel *ch, const uint8_t *d, size_t n, uint16_t sw)
 {
     memcpy(ch->pending, d, n);
     ch->pending_len = n;
     ch->has_pending = true;
+    ch->pending_sw = sw;
     return (uint16_t)(0x6100u | (n & 0xFFu));
+}
+
+static uint16_t give_later(struct channel *ch, const uint8_t *d, size_t n)
+{
+    return give_later_sw(ch, d, n, SW_OK);
 }
 
 /* ------------------------------------------------------------- commands */
@@ -821,12 +912,17 @@ static uint16_t cmd_select(struct vuicc *c, struct channel *ch, const struct cap
         return SW_BAD_P1P2;
     }
     if (id < 0) return SW_NOT_FOUND; /* selection unchanged */
+    int old_adf = ch->adf;
     make_current(ch, c, id);
+    /* Our choice: an SCP03 session belongs to the application it was opened
+     * with; making another application current ends it (its response is
+     * still wrapped, as the command was verified under the session). */
+    if (ch->adf != old_adf) vscp_session_wipe(&ch->scp);
 
     if (!want_fcp) return SW_OK;
     uint8_t fcp[96];
     size_t n = fcp_build(c, id, fcp);
-    if (p->t0) return give_later(ch, fcp, n);
+    if (t0_mode(c)) return give_later(ch, fcp, n);
     if (!a->has_le) return SW_OK; /* T=1 case 3: no response data */
     return give_exact(c, a, r, fcp, n);
 }
@@ -858,6 +954,16 @@ static uint16_t binary_target(struct vuicc *c, struct channel *ch, const struct 
     return SW_OK;
 }
 
+/*
+ * scp03_required (our choice, docs/simcard.md): the bootstrap EF is read
+ * only under an open SCP03 session on this channel whose level has the
+ * @p need bits (reading: C-MAC and R-ENC; updating: C-MAC and C-DEC).
+ */
+static bool scp_allows(const struct channel *ch, unsigned need)
+{
+    return ch->scp.state == VSCP_OPEN && (ch->scp.level & need) == need;
+}
+
 /* READ BINARY (TS 102 221 11.1.3). */
 static uint16_t cmd_read_binary(struct vuicc *c, struct channel *ch, const struct capdu *a,
                                 struct resp *r)
@@ -869,6 +975,7 @@ static uint16_t cmd_read_binary(struct vuicc *c, struct channel *ch, const struc
     if (w != SW_OK) return w;
     const struct node *n = &c->k.n[id];
     if (n->read_needs_pin && !c->pin_verified) return SW_SECURITY;
+    if (n->needs_scp && !scp_allows(ch, VSCP_C_MAC | VSCP_R_ENC)) return SW_SECURITY;
     if (off >= n->size) return SW_OFFSET;
     size_t left = n->size - off;
     if (a->ne <= left) {
@@ -876,7 +983,7 @@ static uint16_t cmd_read_binary(struct vuicc *c, struct channel *ch, const struc
         r->len = a->ne;
         return SW_OK;
     }
-    if (c->k.p.t0) return (uint16_t)(0x6C00u | left); /* left < ne <= 256 */
+    if (t0_mode(c)) return (uint16_t)(0x6C00u | left); /* left < ne <= 256 */
     memcpy(r->data, n->data + off, left);
     r->len = left;
     return SW_EOF;
@@ -904,7 +1011,7 @@ static uint16_t cmd_read_record(struct vuicc *c, struct channel *ch, const struc
     const uint8_t *rec = n->data + (size_t)(a->p1 - 1) * n->rec_len;
     /* The record length is exact: any other Le gets 6Cxx, except Le=00 in
      * T=1 mode ("up to 256"). */
-    if (a->ne != n->rec_len && (c->k.p.t0 || a->ne != 256))
+    if (a->ne != n->rec_len && (t0_mode(c) || a->ne != 256))
         return (uint16_t)(0x6C00u | (n->rec_len & 0xFFu));
     memcpy(r->data, rec, n->rec_len);
     r->len = n->rec_len;
@@ -922,6 +1029,7 @@ static uint16_t cmd_update_binary(struct vuicc *c, struct channel *ch, const str
     struct node *n = &c->k.n[id];
     if (!n->updatable) return SW_SECURITY;
     if (n->read_needs_pin && !c->pin_verified) return SW_SECURITY;
+    if (n->needs_scp && !scp_allows(ch, VSCP_C_MAC | VSCP_C_DEC)) return SW_SECURITY;
     if (off >= n->size) return SW_OFFSET;
     if (a->lc > n->size - off) return SW_WRONG_LENGTH;
     memcpy(n->data + off, a->data, a->lc);
@@ -1003,7 +1111,7 @@ static uint16_t cmd_get_response(struct channel *ch, const struct capdu *a, stru
     size_t rest = ch->pending_len - a->ne;
     if (rest == 0) {
         ch->has_pending = false;
-        return SW_OK;
+        return ch->pending_sw;
     }
     memmove(ch->pending, ch->pending + a->ne, rest);
     ch->pending_len = rest;
@@ -1034,45 +1142,145 @@ static bool parse_lengths(const uint8_t *b, size_t len, struct capdu *a)
     return true;
 }
 
-static uint16_t dispatch(struct vuicc *c, const uint8_t *capdu, size_t len, struct resp *r)
+/* A parsed CLA byte (TS 102 221 10.1.1, ISO 7816-4 5.4.1, GP Card Spec
+ * 11.1.4). The first layout (00-1F interindustry, 80-9F proprietary) has
+ * the channel in b2-b1, secure messaging in b4-b3 and chaining in b5; the
+ * further layout (40-7F, C0-FF) has channel 4 + b4-b1, secure messaging in
+ * b6 and chaining in b5. 20-3F and A0-BF (the GSM class) are refused. */
+struct cla_info {
+    unsigned chan;
+    bool proprietary;      /* b8: GlobalPlatform commands (only with SCP03 keys) */
+    bool sm;               /* any secure messaging indication */
+    bool gp_sm;            /* the one SCP03 uses: b4-b3 = 01, or b6 in the further layout */
+    bool chaining;
+    uint8_t plain_cla;     /* the CLA without the secure messaging indication */
+    uint8_t mac_cla;       /* the CLA as MACed: channel-0 form (04 / 84, chaining kept) */
+};
+
+static bool cla_parse(uint8_t cla, struct cla_info *ci)
+{
+    memset(ci, 0, sizeof *ci);
+    ci->proprietary = (cla & 0x80) != 0;
+    ci->chaining = (cla & 0x10) != 0;
+    if ((cla & 0x60) == 0x00) {
+        ci->chan = cla & 0x03u;
+        ci->sm = (cla & 0x0C) != 0;
+        ci->gp_sm = (cla & 0x0C) == 0x04;
+        ci->plain_cla = (uint8_t)(cla & ~0x0Cu);
+    } else if ((cla & 0x40) == 0x40) {
+        ci->chan = 4u + (cla & 0x0Fu);
+        ci->sm = ci->gp_sm = (cla & 0x20) != 0;
+        ci->plain_cla = (uint8_t)(cla & ~0x20u);
+    } else {
+        return false;
+    }
+    /* GP Amd D 6.2.4 (spec-notes 3.3): the C-MAC covers the CLA with the
+     * logical channel cleared. Our choice for channels 4-19: the CLA as
+     * for channel 0, which is what a host that MACs the command before
+     * putting the channel into CLA computes. */
+    ci->mac_cla = (uint8_t)((cla & 0x80) | (cla & 0x10) | 0x04);
+    return true;
+}
+
+/* GET EID, pysim's `80 E2 91 00` (a test hook: only when vuicc_scp03_set_eid()). */
+static uint16_t cmd_get_eid(struct vuicc *c, struct channel *ch, const struct capdu *a,
+                            struct resp *r)
+{
+    if (a->p1 != 0x91 || a->p2 != 0x00) return SW_BAD_P1P2;
+    if (t0_mode(c)) return give_later(ch, c->eid, c->eid_len);
+    if (!a->has_le) return SW_WRONG_LENGTH;
+    return give_exact(c, a, r, c->eid, c->eid_len);
+}
+
+/*
+ * INITIALIZE UPDATE (GP Amd D 7.1.1), S8 mode, plain CLA 80-83 / C0-CF.
+ * Always ends what the channel had (GP: a new INITIALIZE UPDATE aborts the
+ * current secure channel session), then: Lc 8 else 6700; P2 00 else 6A86;
+ * P1 00 or our KVN else 6A88; the PKCS#15 application (the security
+ * domain) current on this channel else 6985.
+ */
+static uint16_t cmd_initialize_update(struct vuicc *c, struct channel *ch, const struct capdu *a,
+                                      struct resp *r)
+{
+    const struct vuicc_scp03_keys *k = &c->k.p.scp03;
+    uint8_t out[VSCP_IU_RESP_MAX];
+    vscp_session_wipe(&ch->scp);
+    if (!a->has_lc || a->lc != 8) return SW_WRONG_LENGTH;
+    if (a->p2 != 0x00) return SW_BAD_P1P2;
+    if (a->p1 != 0x00 && a->p1 != k->kvn) return SW_REF_NOT_FOUND;
+    if (ch->adf != N_ADF_P15) return SW_CONDITIONS;
+    bool pseudo = (k->i_param & VSCP_I_PSEUDO) != 0;
+    if (pseudo && c->scp_seq > VSCP_SEQ_MAX) return SW_CONDITIONS; /* counter used up */
+    size_t n = vscp_initialize_update(k, c->k.p.aid, c->k.p.aid_len, c->scp_seq,
+                                      c->scp_inject ? c->scp_challenge : NULL, a->data, &ch->scp,
+                                      out);
+    c->scp_inject = false;
+    vscp_wipe(c->scp_challenge, sizeof c->scp_challenge);
+    if (n == 0) return SW_TECHNICAL;
+    if (pseudo) c->scp_seq++; /* GP Amd D 6.2.2.1: one counter value per challenge */
+    if (t0_mode(c)) return give_later(ch, out, n);
+    if (!a->has_le) {
+        /* Case 3 in T=1 (as the asterix vector sends it): the response is
+         * the point of the command, so it comes anyway. */
+        memcpy(r->data, out, n);
+        r->len = n;
+        return SW_OK;
+    }
+    uint16_t w = give_exact(c, a, r, out, n);
+    if (w != SW_OK) vscp_session_wipe(&ch->scp);
+    return w;
+}
+
+/* The command as the card executes it, after CLA and (when it was wrapped)
+ * secure messaging: the whole TS 102 221 checking order, then the command. */
+static uint16_t dispatch_plain(struct vuicc *c, const struct cla_info *ci, const uint8_t *capdu,
+                               size_t len, struct resp *r)
 {
     struct capdu a;
+    bool keys = c->k.p.scp03.len != 0;
     memset(&a, 0, sizeof a);
-    if (len < 4) return SW_WRONG_LENGTH;
     a.cla = capdu[0];
     a.ins = capdu[1];
     a.p1 = capdu[2];
     a.p2 = capdu[3];
+    a.chan = ci->chan;
 
-    /* CLA (TS 102 221 10.1.1, ISO 7816-4 5.4.1). Every command here is
-     * interindustry: 0X (channels 0-3, b4-b3 secure messaging, b5 chaining)
-     * or 4X/6X (channels 4-19, b6 secure messaging, b5 chaining). */
-    bool sm, chaining;
-    if ((a.cla & 0xE0) == 0x00) {
-        a.chan = a.cla & 0x03u;
-        sm = (a.cla & 0x0C) != 0;
-        chaining = (a.cla & 0x10) != 0;
-    } else if ((a.cla & 0xC0) == 0x40) {
-        a.chan = 4u + (a.cla & 0x0Fu);
-        sm = (a.cla & 0x20) != 0;
-        chaining = (a.cla & 0x10) != 0;
+    /* Interindustry commands of TS 102 221; GlobalPlatform ones in the
+     * proprietary class only when the card has an SCP03 key set (without
+     * one, a proprietary CLA is 6E00 as on a card with no security domain). */
+    if (ci->proprietary) {
+        /* Without a key set the PKCS#15 application is no security domain:
+         * it does not know the GP instructions (our choice: 6D00; docs). */
+        if (!keys) return a.ins == 0x50 || a.ins == 0x82 ? SW_BAD_INS : SW_BAD_CLA;
+        if (a.ins != 0x50 && a.ins != 0x82 && !(a.ins == 0xE2 && c->eid_len != 0))
+            return SW_BAD_INS;
     } else {
-        return SW_BAD_CLA;
+        switch (a.ins) {
+        case 0xA4: case 0xB0: case 0xB2: case 0xD6: case 0x70: case 0x20: case 0xC0:
+            break;
+        default:
+            return SW_BAD_INS;
+        }
     }
-    switch (a.ins) {
-    case 0xA4: case 0xB0: case 0xB2: case 0xD6: case 0x70: case 0x20: case 0xC0:
-        break;
-    default:
-        return SW_BAD_INS;
-    }
-    if (sm) return SW_NO_SM;
-    if (chaining) return SW_NO_CHAINING;
     struct channel *ch = &c->ch[a.chan];
+    /* EXTERNAL AUTHENTICATE that does not follow INITIALIZE UPDATE on its
+     * channel (dispatch() takes the one that does); INITIALIZE UPDATE or
+     * EXTERNAL AUTHENTICATE inside a session's wrapping. */
+    if (ci->proprietary && (a.ins == 0x82 || (a.ins == 0x50 && c->in_sm)))
+        return ch->open || c->in_sm ? SW_CONDITIONS : SW_NO_CHANNEL;
+    /* Secure messaging outside a session: 6882 on a card without SCP03,
+     * 6982 (security status not satisfied) on one that has it. */
+    if (ci->sm) return keys ? SW_SECURITY : SW_NO_SM;
+    if (ci->chaining) return SW_NO_CHAINING;
     if (!ch->open) return SW_NO_CHANNEL;
     /* Response data left for GET RESPONSE lives until the next command. */
     if (a.ins != 0xC0) ch->has_pending = false;
     if (!parse_lengths(capdu, len, &a)) return SW_WRONG_LENGTH;
 
+    if (ci->proprietary) {
+        if (a.ins == 0x50) return cmd_initialize_update(c, ch, &a, r);
+        return cmd_get_eid(c, ch, &a, r);
+    }
     switch (a.ins) {
     case 0xA4: return cmd_select(c, ch, &a, r);
     case 0xB0: return cmd_read_binary(c, ch, &a, r);
@@ -1082,6 +1290,127 @@ static uint16_t dispatch(struct vuicc *c, const uint8_t *capdu, size_t len, stru
     case 0x20: return cmd_verify(c, &a);
     default:   return cmd_get_response(ch, &a, r);
     }
+}
+
+/* EXTERNAL AUTHENTICATE right after INITIALIZE UPDATE on its channel (GP
+ * Amd D 7.1.2): opens the session or wipes it. */
+static uint16_t external_authenticate(struct vuicc *c, struct channel *ch,
+                                      const struct cla_info *ci, const uint8_t *capdu, size_t len)
+{
+    struct capdu a;
+    memset(&a, 0, sizeof a);
+    ch->has_pending = false;
+    if (!parse_lengths(capdu, len, &a)) {
+        vscp_session_wipe(&ch->scp);
+        return SW_WRONG_LENGTH;
+    }
+    return vscp_external_authenticate(&ch->scp, c->k.p.scp03.i_param, ci->mac_cla, capdu[2],
+                                      capdu[3], a.data, a.has_lc ? a.lc : 0, a.has_le);
+}
+
+/*
+ * A command on a channel with an open SCP03 session (GP Amd D 6.2): it must
+ * carry the SCP03 secure messaging indication and a C-MAC that verifies;
+ * anything else (plain CLA, ISO secure messaging, bad lengths, MAC or
+ * padding) is refused with 6982 and ends the session. The plain form runs
+ * through dispatch_plain() with Le capped to what the level can wrap, and
+ * its response is wrapped (R-ENC, R-MAC) with the session as it was for
+ * this command, even when the command itself ended the session.
+ */
+static uint16_t secured(struct vuicc *c, struct channel *ch, const struct cla_info *ci,
+                        const uint8_t *capdu, size_t len, struct resp *r)
+{
+    struct capdu a;
+    struct vscp_session s;
+    struct cla_info pci;
+    uint8_t body[256], plain[262];
+    size_t blen = 0, n = 0;
+    uint16_t sw;
+
+    memset(&a, 0, sizeof a);
+    ch->has_pending = false;
+    if (!ci->gp_sm || !parse_lengths(capdu, len, &a) || !a.has_lc) goto reject;
+    s = ch->scp;
+    if (vscp_unwrap(&s, ci->mac_cla, capdu, a.data, a.lc, body, &blen) != 0) {
+        vscp_session_wipe(&s);
+        goto reject;
+    }
+    /* The chaining value and counter move on, whatever the command does. */
+    ch->scp = s;
+
+    plain[n++] = ci->plain_cla;
+    memcpy(plain + n, capdu + 1, 3);
+    n += 3;
+    if (blen) {
+        plain[n++] = (uint8_t)blen;
+        memcpy(plain + n, body, blen);
+        n += blen;
+    }
+    if (a.has_le) {
+        size_t ne = a.ne, cap = vscp_max_response(&s);
+        if (ne > cap) ne = cap;
+        plain[n++] = (uint8_t)(ne == 256 ? 0 : ne);
+    }
+    /* Introspection for tests; a VERIFY keeps its PIN to itself (header only). */
+    c->scp_last_len = plain[1] == 0x20 ? 4 : n;
+    memcpy(c->scp_last, plain, c->scp_last_len);
+    cla_parse(plain[0], &pci);
+
+    c->in_sm = true;
+    sw = dispatch_plain(c, &pci, plain, n, r);
+    c->in_sm = false;
+    if (vscp_wrap(&s, r->data, &r->len, sw) != 0) {
+        vscp_wipe(r->data, sizeof r->data);
+        r->len = 0;
+        sw = SW_TECHNICAL;
+    }
+    vscp_session_wipe(&s);
+    vscp_wipe(body, sizeof body);
+    vscp_wipe(plain, sizeof plain);
+    if (c->k.p.t0 && r->len > 0) {
+        /* T=0: the wrapped data waits for GET RESPONSE, which ends with
+         * the status word the R-MAC covers. */
+        uint16_t w = give_later_sw(ch, r->data, r->len, sw);
+        vscp_wipe(r->data, r->len);
+        r->len = 0;
+        return w;
+    }
+    return sw;
+
+reject:
+    vscp_session_wipe(&ch->scp);
+    vscp_wipe(body, sizeof body);
+    return SW_SECURITY;
+}
+
+static uint16_t dispatch(struct vuicc *c, const uint8_t *capdu, size_t len, struct resp *r)
+{
+    struct cla_info ci;
+    if (len < 4) return SW_WRONG_LENGTH;
+    if (!cla_parse(capdu[0], &ci)) return SW_BAD_CLA;
+    if (c->k.p.scp03.len != 0) {
+        /* GP Amd D 6.2: on a channel with a session every command is checked,
+         * except GET RESPONSE (transmission level, never wrapped) and a new
+         * INITIALIZE UPDATE (which starts over). */
+        struct channel *ch = &c->ch[ci.chan];
+        uint8_t ins = capdu[1];
+        bool get_response = !ci.proprietary && !ci.sm && ins == 0xC0;
+        bool init_update = ci.proprietary && !ci.sm && ins == 0x50;
+        if (ch->open && init_update) {
+            /* GP: INITIALIZE UPDATE starts over; the session (or handshake)
+             * before it ends even when this one is refused. */
+            vscp_session_wipe(&ch->scp);
+        } else if (ch->open && !get_response) {
+            if (ch->scp.state == VSCP_PENDING) {
+                if (ci.proprietary && ci.gp_sm && !ci.chaining && ins == 0x82)
+                    return external_authenticate(c, ch, &ci, capdu, len);
+                vscp_session_wipe(&ch->scp); /* any other command abandons the handshake */
+            } else if (ch->scp.state == VSCP_OPEN) {
+                return secured(c, ch, &ci, capdu, len, r);
+            }
+        }
+    }
+    return dispatch_plain(c, &ci, capdu, len, r);
 }
 
 /*
@@ -1141,6 +1470,49 @@ static int process(struct vuicc *c, const uint8_t *capdu, size_t len, uint8_t *r
 int vuicc_process(struct vuicc *c, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t cap)
 {
     return process(c, capdu, len, rapdu, cap, 0, NULL);
+}
+
+/* ----------------------------------------------------------- SCP03 hooks */
+
+void vuicc_scp03_set_card_challenge(struct vuicc *c, const uint8_t challenge[8])
+{
+    if (!c) return;
+    c->scp_inject = challenge != NULL;
+    if (challenge)
+        memcpy(c->scp_challenge, challenge, sizeof c->scp_challenge);
+    else
+        vscp_wipe(c->scp_challenge, sizeof c->scp_challenge);
+}
+
+void vuicc_scp03_set_sequence(struct vuicc *c, uint32_t seq)
+{
+    if (c) c->scp_seq = seq > VSCP_SEQ_MAX ? VSCP_SEQ_MAX + 1u : seq;
+}
+
+uint32_t vuicc_scp03_sequence(const struct vuicc *c)
+{
+    return c ? c->scp_seq : 0;
+}
+
+void vuicc_scp03_set_eid(struct vuicc *c, const uint8_t *data, size_t len)
+{
+    if (!c) return;
+    if (!data || len > sizeof c->eid) len = 0;
+    if (len) memcpy(c->eid, data, len);
+    c->eid_len = len;
+}
+
+int vuicc_scp03_level(const struct vuicc *c, unsigned channel)
+{
+    if (!c || channel >= N_CHANNELS || c->ch[channel].scp.state != VSCP_OPEN) return -1;
+    return c->ch[channel].scp.level;
+}
+
+size_t vuicc_scp03_last_command(const struct vuicc *c, uint8_t *out, size_t cap)
+{
+    if (!c) return 0;
+    if (out) memcpy(out, c->scp_last, c->scp_last_len < cap ? c->scp_last_len : cap);
+    return c->scp_last_len;
 }
 
 /* ------------------------------------------------------------- transport */

@@ -18,6 +18,13 @@
  *                                or the profile's file_size, FF padded)
  * Commands, status words and the choices made where TS 102 221 leaves
  * room: docs/simcard.md.
+ *
+ * With an SCP03 key set (profile "scp03_keys", uiccboot-simcard
+ * --scp03-keys) the PKCS#15 application is also a GlobalPlatform security
+ * domain (LwM2M Core Appendix H, GP Card Spec Amendment D): INITIALIZE
+ * UPDATE / EXTERNAL AUTHENTICATE open a secure channel on a logical
+ * channel, and every later command on that channel must be wrapped at the
+ * negotiated level (vuicc_scp03.c, docs/simcard.md "SCP03").
  */
 #ifndef VUICC_H
 #define VUICC_H
@@ -44,6 +51,24 @@ enum vuicc_fault_kind {
     VUICC_FAULT_MUTE         /* no answer at all (transport timeout), card stays */
 };
 
+/* Largest SCP03 static key: AES-256. */
+#define VUICC_SCP03_KEY_MAX 32u
+
+/*
+ * The SCP03 static key set of the security domain (GP Amd D 4.1.1). Secret:
+ * never printed. len = 0: the card has no key set and no secure channel.
+ */
+struct vuicc_scp03_keys {
+    uint8_t len;               /* 0 (no keys), 16, 24 or 32: AES-128/192/256 */
+    uint8_t kvn;               /* key version number, 0x01-0x7F */
+    uint8_t i_param;           /* i-parameter: 00, 10, 20, 30, 60 or 70 (Amd D 5.1) */
+    uint8_t enc[VUICC_SCP03_KEY_MAX];
+    uint8_t mac[VUICC_SCP03_KEY_MAX];
+    uint8_t dek[VUICC_SCP03_KEY_MAX];
+    uint8_t diversification[10]; /* key diversification data in INITIALIZE UPDATE; default 0 */
+    uint32_t sequence;         /* first sequence counter (pseudo-random challenge), <= 0xFFFFFF */
+};
+
 struct vuicc_profile {
     char iccid[21];            /* digits; default "8988211000000430010" */
     char pin[9];               /* PIN digits; "" = no PIN on the card */
@@ -62,6 +87,8 @@ struct vuicc_profile {
     size_t aid_len;
     uint16_t odf_fid, dodf_fid, file_fid;  /* defaults 5031, 6430, 6432 */
     size_t file_size;          /* EF size; 0 = the bootstrap file's length */
+    struct vuicc_scp03_keys scp03; /* security domain keys; scp03.len = 0: none */
+    bool scp03_required;       /* bootstrap EF only through SCP03 with C-MAC and R-ENC */
     /* fault knobs, counted over every C-APDU the card receives since load/insert (1-based) */
     uint32_t fault_at;         /* 0 = no fault */
     enum vuicc_fault_kind fault_kind;
@@ -83,6 +110,17 @@ void vuicc_profile_default(struct vuicc_profile *p);
  * Returns 0, or -1 with a message naming the key in @p err.
  */
 int vuicc_profile_load(struct vuicc_profile *p, const char *path, char *err, size_t errlen);
+
+/*
+ * Load an SCP03 key file (JSON {"kvn", "enc", "mac", "dek", "i"} and the
+ * optional "diversification", "sequence", "description"; docs/simcard.md)
+ * into @p k. Strict: an unknown or missing key, a wrong type, a key length
+ * other than 16/24/32 bytes or keys of different lengths is an error naming
+ * the key. Returns 0, or -1 with a message in @p err (never a key byte);
+ * @p k is unchanged on failure.
+ */
+int vuicc_scp03_keys_load(struct vuicc_scp03_keys *k, const char *path, char *err,
+                          size_t errlen);
 
 /* New card from a profile and bootstrap bytes (copied). NULL on bad input, message in err. */
 struct vuicc *vuicc_new(const struct vuicc_profile *p, const uint8_t *file, size_t len,
@@ -120,6 +158,38 @@ const uint8_t *vuicc_file(const struct vuicc *c, size_t *out_len);
 
 /* C-APDUs processed since creation / reload / insertion. */
 uint32_t vuicc_apdu_count(const struct vuicc *c);
+
+/*
+ * SCP03 test hooks and introspection (test equipment only).
+ *
+ * vuicc_scp03_set_card_challenge: the next INITIALIZE UPDATE (on any
+ * channel) uses @p challenge as its card challenge, in random and in
+ * pseudo-random mode alike (so a test can also make the card lie); NULL
+ * cancels. Without it the challenge is random (CTR_DRBG), or in
+ * pseudo-random mode KDF(Key-ENC, 02, 64, sequence counter || SD AID).
+ */
+void vuicc_scp03_set_card_challenge(struct vuicc *c, const uint8_t challenge[8]);
+
+/* The sequence counter the next pseudo-random INITIALIZE UPDATE uses (and
+ * then increments); at most 0xFFFFFF. */
+void vuicc_scp03_set_sequence(struct vuicc *c, uint32_t seq);
+uint32_t vuicc_scp03_sequence(const struct vuicc *c);
+
+/*
+ * The card answers the proprietary command `80 E2 91 00` (pysim's GET EID,
+ * spec-notes 3.4) with these bytes (copied, at most 64); len 0 removes the
+ * command (6D00). Lets the SCP03 known-answer vectors run on this card.
+ */
+void vuicc_scp03_set_eid(struct vuicc *c, const uint8_t *data, size_t len);
+
+/* Security level of the open SCP03 session on @p channel, or -1 when none. */
+int vuicc_scp03_level(const struct vuicc *c, unsigned channel);
+
+/* The plain C-APDU the card made of the last wrapped command it accepted
+ * (CLA without the secure messaging bit, Lc/data decrypted, Le as
+ * executed; only the header of a VERIFY). Returns its length (0 when
+ * none), copies up to @p cap bytes. */
+size_t vuicc_scp03_last_command(const struct vuicc *c, uint8_t *out, size_t cap);
 
 /*
  * In-process transport for unit tests. transmit calls vuicc_process;
