@@ -35,6 +35,7 @@ void ucb_apdu_deinit(struct ucb_apdu *a)
     /* The buffers may hold a PIN (VERIFY) or card data of the last exchange. */
     wipe(a->tx, sizeof a->tx);
     wipe(a->rx, sizeof a->rx);
+    wipe(a->sm_raw, sizeof a->sm_raw);
     a->n_commands = 0;
     a->n_bytes_out = 0;
     a->n_bytes_in = 0;
@@ -117,6 +118,19 @@ int ucb_apdu_encode(const struct ucb_capdu *c, uint8_t channel, bool extended, u
  */
 static int exchange(struct ucb_apdu *a, size_t tx_len, size_t secret_off, size_t secret_len)
 {
+    if (a->trace && a->trace_secret_data && secret_len == 0 && tx_len > 5u) {
+        /* The data field of the encoded command: short Lc at 4, or
+         * extended 00 Lc1 Lc2 at 4..6. */
+        size_t off = 5u, lc = a->tx[4];
+        if (lc == 0u && tx_len > 7u) {
+            off = 7u;
+            lc = (size_t)a->tx[5] << 8 | a->tx[6];
+        }
+        if (lc > 0u && off + lc <= tx_len) {
+            secret_off = off;
+            secret_len = lc;
+        }
+    }
     if (a->trace) a->trace(a->trace_ctx, UCB_TRACE_COMMAND, a->tx, tx_len, secret_off, secret_len);
     a->n_commands++;
     a->n_bytes_out += (uint32_t)tx_len;
@@ -130,7 +144,9 @@ static int exchange(struct ucb_apdu *a, size_t tx_len, size_t secret_off, size_t
      * never read past our buffer on its word. */
     if (n > sizeof a->rx) return UCB_ERR_TRANSPORT;
     a->n_bytes_in += (uint32_t)n;
-    if (a->trace) a->trace(a->trace_ctx, UCB_TRACE_RESPONSE, a->rx, n, 0, 0);
+    if (a->trace)
+        a->trace(a->trace_ctx, UCB_TRACE_RESPONSE, a->rx, n, 0,
+                 a->trace_secret_data && n > 2u ? n - 2u : 0u);
     if (n < 2) return UCB_ERR_CARD_RESPONSE;
     return (int)n;
 }
@@ -213,13 +229,63 @@ static int transmit(struct ucb_apdu *a, const struct ucb_capdu *c, struct ucb_ra
     }
 }
 
+/* Transport errors after which the card's secure channel state is gone or
+ * unknown. */
+static bool card_lost(int rc)
+{
+    return rc == UCB_ERR_CARD_RESET || rc == UCB_ERR_CARD_REMOVED ||
+           rc == UCB_ERR_CARD_REINSERTED || rc == UCB_ERR_TIMEOUT || rc == UCB_ERR_TRANSPORT;
+}
+
+/* The secure messaging hook that applies to the engine's current channel. */
+static const struct ucb_sm *channel_sm(const struct ucb_apdu *a)
+{
+    return (a->sm != NULL && a->sm->channel == a->channel) ? a->sm : NULL;
+}
+
+/*
+ * One command under secure messaging (GP Amd D 6.2): wrap the plain command,
+ * run the ISO mechanics on the wrapped one (GET RESPONSE stays plain: it is
+ * transmission level), collect the whole raw response in a->sm_raw, and let
+ * the hook verify and unwrap it into the caller's response. Nothing reaches
+ * r->data unless the hook verified it.
+ */
+static int transmit_sm(struct ucb_apdu *a, const struct ucb_sm *sm, const struct ucb_capdu *c,
+                       struct ucb_rapdu *r)
+{
+    struct ucb_capdu w;
+    int rc = sm->wrap(sm->ctx, c, &w);
+    if (rc) return rc;
+    struct ucb_rapdu raw = {a->sm_raw, sizeof a->sm_raw, 0, 0};
+    rc = transmit(a, &w, &raw);
+    if (rc == 0) {
+        rc = sm->unwrap(sm->ctx, a->sm_raw, raw.len, raw.sw, r);
+    } else {
+        /* The hook already advanced its MAC chain and counter; whether the
+         * card did is unknown (reset, removal, timeout, a broken answer),
+         * so the session cannot go on. */
+        sm->drop(sm->ctx);
+    }
+    wipe(a->sm_raw, sizeof a->sm_raw);
+    return rc;
+}
+
 int ucb_apdu_transmit(struct ucb_apdu *a, const struct ucb_capdu *c, struct ucb_rapdu *r)
 {
     if (a == NULL || c == NULL || r == NULL || a->transport.transmit == NULL) return UCB_ERR_ARG;
     if (r->data == NULL && r->cap > 0) return UCB_ERR_ARG;
     r->len = 0;
     r->sw = 0;
-    int rc = transmit(a, c, r);
+    const struct ucb_sm *sm = channel_sm(a);
+    int rc;
+    if (sm != NULL && !(c->flags & UCB_CAPDU_NO_SM)) {
+        rc = transmit_sm(a, sm, c, r);
+    } else {
+        rc = transmit(a, c, r);
+        /* A card that went away or was reset took every session with it,
+         * whatever channel this plain command was on. */
+        if (a->sm != NULL && card_lost(rc)) a->sm->drop(a->sm->ctx);
+    }
     /* A secret (PIN) does not stay in the engine after its exchange. */
     if (c->flags & UCB_CAPDU_SECRET) wipe(a->tx, sizeof a->tx);
     return rc;
@@ -234,4 +300,16 @@ int ucb_apdu_transmit_ok(struct ucb_apdu *a, const struct ucb_capdu *c, struct u
     /* Warnings (62xx, 63xx) class as 0 in the table; here they are not a
      * plain success, so the caller is told. */
     return rc < 0 ? rc : UCB_ERR_CARD_STATUS;
+}
+
+size_t ucb_apdu_max_lc(const struct ucb_apdu *a)
+{
+    const struct ucb_sm *sm = a != NULL ? channel_sm(a) : NULL;
+    return sm != NULL ? sm->max_lc : UCB_APDU_MAX_LC;
+}
+
+size_t ucb_apdu_max_ne(const struct ucb_apdu *a)
+{
+    const struct ucb_sm *sm = a != NULL ? channel_sm(a) : NULL;
+    return sm != NULL ? sm->max_ne : UCB_APDU_MAX_NE;
 }

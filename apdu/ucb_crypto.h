@@ -19,11 +19,13 @@
 int ucb_crypto_aes_ecb_encrypt(const uint8_t *key, size_t key_len, const uint8_t in[16],
                                uint8_t out[16]);
 
-/** AES-CBC encryption of @p len bytes (a multiple of 16) with @p iv. */
+/** AES-CBC encryption of @p len bytes (a multiple of 16) with @p iv (not
+ *  modified). @p in and @p out may be equal (in place), not otherwise overlap. */
 int ucb_crypto_aes_cbc_encrypt(const uint8_t *key, size_t key_len, const uint8_t iv[16],
                                const uint8_t *in, size_t len, uint8_t *out);
 
-/** AES-CBC decryption of @p len bytes (a multiple of 16) with @p iv. */
+/** AES-CBC decryption of @p len bytes (a multiple of 16) with @p iv (not
+ *  modified). @p in and @p out may be equal (in place), not otherwise overlap. */
 int ucb_crypto_aes_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t iv[16],
                                const uint8_t *in, size_t len, uint8_t *out);
 

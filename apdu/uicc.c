@@ -207,8 +207,11 @@ int ucb_uicc_read_binary(struct ucb_apdu *a, uint32_t offset, uint8_t *buf, size
     /* TS 102 221 11.1.3: with P1 b8=0 the offset is 15 bits, P1 b7-b1 and P2. */
     if (offset > UCB_UICC_MAX_OFFSET || len > UCB_UICC_MAX_FILE - offset) return UCB_ERR_ARG;
     /* A short Le reaches 256; the engine's receive buffer holds a short
-     * response, so that is also the ceiling with extended lengths. */
-    if (chunk == 0u || chunk > UCB_APDU_MAX_NE) chunk = UCB_APDU_MAX_NE;
+     * response, so that is also the ceiling with extended lengths. Under
+     * secure messaging the padding and R-MAC must fit too (GP Amd D 6.2.7):
+     * the engine says how much plain data a response can carry. */
+    size_t max_ne = ucb_apdu_max_ne(a);
+    if (chunk == 0u || chunk > max_ne) chunk = max_ne;
 
     size_t done = 0;
     while (done < len) {
@@ -275,8 +278,10 @@ int ucb_uicc_update_binary(struct ucb_apdu *a, uint32_t offset, const uint8_t *d
     size_t done = 0;
     while (done < len) {
         uint32_t off = offset + (uint32_t)done;
-        /* TS 102 221 11.1.4: a short Lc carries at most 255 bytes. */
-        size_t n = len - done < UCB_APDU_MAX_LC ? len - done : UCB_APDU_MAX_LC;
+        /* TS 102 221 11.1.4: a short Lc carries at most 255 bytes, fewer
+         * under secure messaging (padding and C-MAC, GP Amd D 6.2.6). */
+        size_t max_lc = ucb_apdu_max_lc(a);
+        size_t n = len - done < max_lc ? len - done : max_lc;
         struct ucb_capdu c = command(INS_UPDATE_BINARY, (uint8_t)((off >> 8) & 0x7Fu),
                                      (uint8_t)(off & 0xFFu));
         c.data = data + done;

@@ -118,7 +118,12 @@ struct ucb_sm {
      * to @p out->data unless the MAC verified. @return 0 or an error.
      */
     int (*unwrap)(void *ctx, const uint8_t *data, size_t len, uint16_t sw, struct ucb_rapdu *out);
-    /** The card went away or was reset (transport error): drop the session. */
+    /**
+     * Drop the session: called when a wrapped exchange fails after @c wrap
+     * (any error: the hook's MAC chain and counter moved on, the card's
+     * may not have), and when any command on any channel meets a card
+     * reset, removal, re-insertion, timeout or transport failure.
+     */
     void (*drop)(void *ctx);
     void *ctx;
     uint8_t channel;     /**< the logical channel the session belongs to */
@@ -140,6 +145,10 @@ struct ucb_apdu {
     uint32_t flags;             /**< public: UCB_APDU_* */
     uint8_t channel;            /**< public: logical channel put in CLA (0-19) */
     ucb_trace_fn trace;         /**< public: optional trace callback */
+    bool trace_secret_data;     /**< public: while true, the trace marks the data
+                                     fields of commands and responses as secret
+                                     (the reader sets it while it reads or writes
+                                     the bootstrap file, which holds PSKs) */
     void *trace_ctx;
     uint32_t n_commands;        /**< public: C-APDUs sent since init */
     uint32_t n_bytes_out;       /**< public: C-APDU bytes sent */

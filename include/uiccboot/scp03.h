@@ -16,6 +16,13 @@
  * UCB_ERR_SCP_PROTOCOL until ucb_scp03_close(). Nothing ever falls back to
  * plain text on its own.
  *
+ * Under R-MAC, every success or warning status word (9000, 91xx, 92xx,
+ * 62xx, 63xx) must carry a valid R-MAC; an error status word is passed on
+ * alone (it carries no MAC, Amd D 6.2.5), and one that comes with data
+ * fails the session. Wrapped commands ask for Le = 00: when the card
+ * answers more than the plain command's Le, the caller gets the first Le
+ * bytes of the verified data with the card's status word.
+ *
  * Crypto goes through one internal interface (apdu/ucb_crypto.h),
  * implemented on Mbed TLS (2.28 and 3.x public API only); a port may supply
  * its own implementation file (meson -Dcrypto=none).
@@ -106,6 +113,7 @@ struct ucb_scp03 {
     uint8_t key_len;
     uint8_t chain[16];                     /**< MAC chaining value */
     uint32_t counter;                      /**< encryption counter */
+    uint16_t ne;                           /**< Le of the plain command in flight */
     uint8_t level;
     uint8_t state;                         /**< closed, open, failed */
     uint8_t buf[UCB_APDU_MAX_LC];          /**< wrapped command data */
@@ -120,7 +128,9 @@ UCB_API void ucb_scp03_init(struct ucb_scp03 *s);
  * select, then authenticate). Sends INITIALIZE UPDATE (CLA 80 + channel,
  * P1 = keys->kvn) and, only after the card cryptogram verified,
  * EXTERNAL AUTHENTICATE at the configured level; then installs the hook in
- * @p a (a->sm).
+ * @p a (a->sm). @p s must have been through ucb_scp03_init(); a session
+ * still open in it is closed first. The engine must outlive the session
+ * (close the session before the engine goes away).
  *
  * @param out_info  may be NULL.
  * @param out_sw    last status word, may be NULL.
@@ -131,9 +141,12 @@ UCB_API void ucb_scp03_init(struct ucb_scp03 *s);
  *         the level needs: no downgrade); UCB_ERR_SCP_PROTOCOL (malformed
  *         INITIALIZE UPDATE response, pseudo-random challenge that does not
  *         match its sequence counter and AID); UCB_ERR_ARG (bad keys or
- *         level); a card error for other status words (6A88: no such key
- *         set); a transport error. On every failure the session is wiped
- *         and nothing is installed.
+ *         level, or a pseudo-random card challenge while cfg->sd_aid is
+ *         NULL: it cannot be checked, so it is not accepted);
+ *         UCB_ERR_STATE (another session's hook is installed in @p a: one
+ *         engine carries one session); a card error for other status words
+ *         (6A88: no such key set); a transport error. On every failure the
+ *         session is wiped and nothing is installed.
  */
 UCB_API int ucb_scp03_open(struct ucb_scp03 *s, struct ucb_apdu *a,
                            const struct ucb_scp03_config *cfg, struct ucb_scp03_info *out_info,
@@ -149,8 +162,11 @@ UCB_API bool ucb_scp03_active(const struct ucb_scp03 *s);
 UCB_API void ucb_scp03_close(struct ucb_scp03 *s);
 
 /**
- * The default random source: Mbed TLS CTR_DRBG seeded from its entropy
- * collector on first use (with -Dcrypto=mbedtls). @p ctx is unused.
+ * The default random source, ucb_crypto_random() of the crypto backend:
+ * with -Dcrypto=mbedtls an Mbed TLS CTR_DRBG seeded from its entropy
+ * collector on first use (static state: not thread-safe, serialise calls
+ * or pass your own ucb_random_fn); with -Dcrypto=none the port's
+ * implementation. @p ctx is unused.
  */
 UCB_API int ucb_scp03_random_default(void *ctx, uint8_t *out, size_t len);
 
