@@ -6,7 +6,9 @@
  */
 #include "tool.h"
 
+#include <malloc.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,7 +35,13 @@ enum positional { POS_REQUIRED, POS_FILE_OR_CARD, POS_NONE };
     "  --path HEX           fixed path of the bootstrap EF (cards without PKCS#15);\n"      \
     "                       a leading 3F00 means from the MF, else from the application\n" \
     "  --trace              print every exchange on stderr: '> C-APDU', '< R-APDU' (hex);\n"\
-    "                       PIN bytes show as ** unless --show-secrets\n"
+    "                       PIN bytes show as ** unless --show-secrets\n"                 \
+    "  --scp03-keys KEYFILE read through a GlobalPlatform SCP03 secure channel (LwM2M\n"   \
+    "                       Appendix H) with the static keys in KEYFILE, JSON\n"          \
+    "                       {\"kvn\": 48, \"enc\": HEX, \"mac\": HEX, \"dek\": HEX}\n"      \
+    "  --scp03-level HEX    security level: 33 (default), 13, 11, 03 or 01\n"             \
+    "  --scp03-policy P     require (default: never read the file in plain) or prefer\n"  \
+    "                       (plain only when the card has no SCP03 key set)\n"
 
 struct command {
     const char *name;
@@ -192,6 +200,12 @@ static const char **card_value_opt(struct tool_opts *o, const char *a)
         return &o->oid;
     if (strcmp(a, "--path") == 0)
         return &o->path;
+    if (strcmp(a, "--scp03-keys") == 0)
+        return &o->scp03_keys;
+    if (strcmp(a, "--scp03-level") == 0)
+        return &o->scp03_level;
+    if (strcmp(a, "--scp03-policy") == 0)
+        return &o->scp03_policy;
     return NULL;
 }
 
@@ -278,9 +292,23 @@ static int run_command(const struct command *c, int argc, char **argv)
     return c->run(&o);
 }
 
+/* jansson's strings may hold keys (--scp03-keys) and PSKs (--show-secrets
+ * output): wipe every block it frees. */
+static void free_wiped(void *p)
+{
+    if (p != NULL) {
+        volatile unsigned char *b = p;
+        for (size_t i = 0, n = malloc_usable_size(p); i < n; i++)
+            b[i] = 0;
+    }
+    free(p);
+}
+
 int main(int argc, char **argv)
 {
     const struct command *c;
+
+    json_set_alloc_funcs(malloc, free_wiped);
 
     if (argc < 2)
         return usage_error(NULL, "missing command", "");

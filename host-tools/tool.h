@@ -41,6 +41,9 @@ struct tool_opts {
     const char *aid;     /**< --aid HEX */
     const char *oid;     /**< --oid HEX (DER content bytes) */
     const char *path;    /**< --path HEX (fixed path of the bootstrap EF) */
+    const char *scp03_keys;   /**< --scp03-keys KEYFILE (JSON) */
+    const char *scp03_level;  /**< --scp03-level HEX */
+    const char *scp03_policy; /**< --scp03-policy require|prefer */
     bool trace;          /**< --trace */
     bool force;          /**< write --force: write content that fails validation */
     bool pad;            /**< write --pad: fill the rest of the EF with FF */

@@ -2,7 +2,9 @@
 # Figures for docs/performance.md:
 #  1. instructions to decode+validate R1 (callgrind; counts, not seconds, so repeatable);
 #  2. Cortex-M4 -Os size of the core library, default and smallest configuration;
-#  3. C-APDUs and bytes of a full card read per fixture card (virtual UICC).
+#  3. C-APDUs and bytes of a full card read per fixture card (virtual UICC);
+#  4. what SCP03 adds to the read of R1, and the host's instructions for that
+#     read at level 33 (callgrind on a replayed exchange: host work only).
 #   scripts/perf-figures.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +14,7 @@ if [ -f build-bench/build.ninja ]; then
 else
   meson setup build-bench --buildtype=release >/dev/null
 fi
-ninja -C build-bench tests/bench/bench_decode_validate tests/bench/bench_read >/dev/null
+ninja -C build-bench tests/bench/bench_decode_validate tests/bench/bench_read tests/bench/bench_scp03 >/dev/null
 out=$(mktemp)
 valgrind --tool=callgrind --callgrind-out-file="$out" '--toggle-collect=ucb_bench_once*' \
   build-bench/tests/bench/bench_decode_validate "$r1" 1 2>&1 | grep -E 'Collected' |
@@ -26,3 +28,12 @@ echo
 scripts/size-m4.sh build-m4-min cross/cortex-m4-minimal.txt
 echo
 build-bench/tests/bench/bench_read .
+echo
+build-bench/tests/bench/bench_scp03 .
+for level in 00 33; do
+  out=$(mktemp)
+  valgrind --tool=callgrind --callgrind-out-file="$out" '--toggle-collect=ucb_bench_read_once' \
+    build-bench/tests/bench/bench_scp03 . replay "$level" 2>&1 | grep -E 'Collected' |
+    sed "s/.*Collected : /read of R1 at level $level (00 = plain), host instructions: /"
+  rm -f "$out"
+done

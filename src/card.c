@@ -54,10 +54,12 @@ struct walk {
     struct ucb_card_info *out;
     uint32_t n0;               /* a->n_commands at the start */
     uint8_t caller_channel;
+    bool caller_secret;        /* a->trace_secret_data at the start */
     uint8_t channel;           /* logical channel this call opened, 0 = none */
     bool dead;                 /* a transport error: the card does not answer */
     bool want_pin;             /* the DODF entry is private or modifiable */
     bool pin_tried;            /* at most one verification per call */
+    bool scp03;                /* an SCP03 session of this call is installed */
     const uint8_t *oid;
     size_t oid_len;
     struct ucb_fcp adf;        /* FCP of the PKCS#15 ADF: its PIN status template */
@@ -382,6 +384,45 @@ static bool pin_cures(struct walk *w, int *rc)
     return *rc == 0;
 }
 
+/* ---- the secure channel (Appendix H) ---- */
+
+/* LwM2M Core Appendix H: with the PKCS#15 application selected on the
+ * channel, authenticate (GP Amd D: INITIALIZE UPDATE, EXTERNAL
+ * AUTHENTICATE); everything after runs inside the session. Under the
+ * prefer policy a card that plainly has no SCP03 key set (INS or CLA not
+ * supported, referenced key data not found) is read in plain; a failed
+ * authentication never is. */
+static int secure_channel(struct walk *w)
+{
+    const struct ucb_card_opts *o = w->o;
+    struct ucb_card_info *out = w->out;
+    struct ucb_scp03_config cfg = *o->scp03_cfg;
+    struct ucb_scp03_info info;
+    uint16_t sw = 0;
+    int rc;
+
+    out->step = UCB_STEP_SECURE_CHANNEL;
+    if (cfg.sd_aid == NULL) {
+        /* The security domain is the application the session protects. */
+        cfg.sd_aid = out->aid;
+        cfg.sd_aid_len = out->aid_len;
+    }
+    rc = cmd(w, ucb_scp03_open(o->scp03, w->a, &cfg, &info, &sw), &sw);
+    if (rc == 0) {
+        w->scp03 = true;
+        out->route |= UCB_ROUTE_SCP03;
+        out->scp03_level = info.level;
+        out->scp03_kvn = info.kvn;
+        return 0;
+    }
+    if (o->scp03_policy == UCB_SCP03_PREFER && UCB_ERR_IS_CARD(rc) &&
+        (sw == 0x6D00u || sw == 0x6E00u || sw == 0x6A88u)) {
+        out->route |= UCB_ROUTE_SCP03_SKIPPED;
+        return 0;
+    }
+    return rc;
+}
+
 /* ---- the walk up to the selected bootstrap EF ---- */
 
 static int locate(struct walk *w)
@@ -435,6 +476,9 @@ static int locate(struct walk *w)
         if (rc < 0) {
             return rc;
         }
+        if (o->scp03_cfg != NULL && (rc = secure_channel(w)) < 0) {
+            return rc;
+        }
     }
 
     if (o->path != NULL) {
@@ -471,10 +515,12 @@ static int begin(struct walk *w, struct ucb_apdu *a, const struct ucb_card_opts 
     w->out = out;
     w->n0 = a->n_commands;
     w->caller_channel = a->channel;
+    w->caller_secret = a->trace_secret_data;
     w->channel = 0;
     w->dead = false;
     w->want_pin = false;
     w->pin_tried = false;
+    w->scp03 = false;
     w->oid = ucb_lwm2m_oid;
     w->oid_len = UCB_LWM2M_OID_LEN;
     memset(&w->adf, 0, sizeof w->adf);
@@ -485,7 +531,11 @@ static int begin(struct walk *w, struct ucb_apdu *a, const struct ucb_card_opts 
         (o->oid != NULL && (o->oid_len < 1u || o->oid_len > OID_MAX)) ||
         (o->path != NULL &&
          (o->path_len < 2u || o->path_len > UCB_PATH_MAX || (o->path_len % 2u) != 0u ||
-          (starts_with(o->path, o->path_len, 0x3F, 0x00) && o->path_len < 4u)))) {
+          (starts_with(o->path, o->path_len, 0x3F, 0x00) && o->path_len < 4u))) ||
+        /* A secure channel needs its session storage and an application to
+         * bind to (Appendix H): not a path from the MF. */
+        (o->scp03_cfg != NULL &&
+         (o->scp03 == NULL || (o->path != NULL && starts_with(o->path, o->path_len, 0x3F, 0x00))))) {
         return UCB_ERR_ARG;
     }
     if (o->oid != NULL) {
@@ -499,6 +549,13 @@ static int begin(struct walk *w, struct ucb_apdu *a, const struct ucb_card_opts 
 static int finish(struct walk *w, int rc)
 {
     struct ucb_card_info *out = w->out;
+
+    /* The session ends with the call: keys and chaining value wiped, the
+     * hook taken out of the engine before the plain MANAGE CHANNEL close. */
+    if (w->scp03) {
+        ucb_scp03_close(w->o->scp03);
+        w->scp03 = false;
+    }
     if (w->channel != 0u && !w->dead) {
         uint16_t sw = 0;
         const int crc = ucb_uicc_close_channel(w->a, w->channel, &sw);
@@ -512,6 +569,7 @@ static int finish(struct walk *w, int rc)
         }
     }
     w->a->channel = w->caller_channel;
+    w->a->trace_secret_data = w->caller_secret;
     out->n_commands = w->a->n_commands - w->n0;
     if (rc >= 0) {
         out->step = UCB_STEP_DONE;
@@ -531,6 +589,8 @@ static int read_file(struct walk *w, uint8_t *buf, size_t cap, size_t *touched)
     uint16_t sw = 0;
     int rc;
 
+    /* The file holds PSKs: a trace shows its bytes only as secret. */
+    w->a->trace_secret_data = true;
     out->step = UCB_STEP_READ_FILE;
     if ((w->ef.has & UCB_FCP_HAS_SIZE) != 0u) {
         /* G.3.4: at most 32 KB, the size is the FCP's (TS 102 221 tag 80). */
@@ -639,6 +699,7 @@ static int write_file(struct walk *w, const uint8_t *data, size_t len, bool pad_
     int rc;
 
     out->step = UCB_STEP_WRITE_FILE;
+    w->a->trace_secret_data = true; /* the file holds PSKs */
     if ((w->ef.has & UCB_FCP_HAS_SIZE) != 0u) {
         if (len > w->ef.size) {
             return UCB_ERR_TOO_LARGE;
@@ -742,6 +803,7 @@ const char *ucb_card_step_name(enum ucb_card_step step)
     case UCB_STEP_WRITE_FILE: return "writing the bootstrap EF";
     case UCB_STEP_VERIFY_FILE: return "reading back the bootstrap EF";
     case UCB_STEP_CLOSE_CHANNEL: return "closing the logical channel";
+    case UCB_STEP_SECURE_CHANNEL: return "opening the SCP03 secure channel";
     case UCB_STEP_DONE: return "done";
     }
     return "unknown step";

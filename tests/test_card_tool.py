@@ -91,6 +91,12 @@ def test_sim():
     check("dump --sim --trace: at most 14 C-APDUs for R1", 0 < len(cmds) <= 14, str(len(cmds)))
     check("no other stderr line starts with > or <",
           all(re.fullmatch(r"[<>] [0-9A-F*]+", l) for l in err.splitlines() if l[:1] in "<>"))
+    keys = psk_hex(R1)
+    check("--trace shows no PSK byte of the file (the data of the file's READ BINARY is masked)",
+          keys and not [k for k in keys if k in err.upper()] and "**" in err, err[-300:])
+    rc, out, err = run("dump", "--sim", R1, "--trace", "--show-secrets")
+    check("--trace --show-secrets shows the file bytes, PSKs included",
+          rc == 0 and keys and all(k in err.upper() for k in keys))
 
     # A fault at each C-APDU: a clean error or the whole file, nothing between.
     n = len(cmds)
@@ -108,6 +114,61 @@ def test_sim():
                 bad.append("%s@%d: rc %d %r" % (kind, k, rc, err[-160:]))
     check("a fault at each of the %d C-APDUs (sw, remove, mute): clean error or whole file" % n,
           not bad, "; ".join(bad[:6]))
+
+
+def psk_hex(path):
+    """Upper-case hex of the Secret Key (/0/x/5) values of a bootstrap file."""
+    out = run("decode", path, "--json", "--show-secrets")[1]
+    vals = []
+    for obj in json.loads(out)["objects"]:
+        for inst in obj["instances"] if obj["oid"] == 0 else []:
+            v = inst["resources"].get("5")
+            if isinstance(v, dict) and len(v.get("hex", "")) >= 8:
+                vals.append(v["hex"].upper())
+    return vals
+
+
+def test_scp03_sim():
+    keys = card_profile("scp03-aes128.json")
+    req = card_profile("scp03-required.json")
+    for level in ("01", "03", "11", "13", "33"):
+        rc, out, err = run("dump", "--sim", R1, "--profile", card_profile("scp03-pseudo-random.json"),
+                           "--aid", "A000000018434D08090A0B0C000000",
+                           "--json", "--scp03-keys", keys, "--scp03-level", level)
+        check("dump --sim with another key set than the card's fails at the secure channel (%s)"
+              % level, rc == 3 and "SCP03" in err, err)
+        rc, out, err = run("dump", "--sim", R1, "--profile", req, "--json",
+                           "--scp03-keys", keys, "--scp03-level", level)
+        ok = rc == 0 and json.loads(out)["card"]["sha256"] == sha256_file(R1)
+        # the card keeps its file to sessions with C-MAC and R-ENC
+        check("dump --sim --scp03-level %s on a card that requires R-ENC: %s"
+              % (level, "read" if level == "33" else "refused"),
+              ok if level == "33" else (rc == 3 and "6982" in err), err)
+    rc, out, err = run("dump", "--sim", R1, "--profile", req)
+    check("a plain dump of a card that requires SCP03 is refused with 6982",
+          rc == 3 and "6982" in err, err)
+    rc, out, err = run("write", R1, "--sim", R1, "--profile", req, "--scp03-keys", keys)
+    check("write --sim through SCP03 writes and verifies", rc == 0 and "verified" in out, err)
+    for bad, what in (('{"kvn": 48, "enc": "00", "mac": "00", "dek": "00"}', "a short key"),
+                      ('{"kvn": 48, "enc": "%s", "mac": "%s"}' % ("00" * 16, "11" * 16),
+                       "a missing dek"),
+                      ('{"kvn": 300, "enc": "%s", "mac": "%s", "dek": "%s"}' % (("00" * 16,) * 3),
+                       "a kvn above 255"),
+                      ('{"kvn": 48, "enc": "%s", "mac": "%s", "dek": "%s", "extra": 1}'
+                       % (("00" * 16,) * 3), "an unknown key"),
+                      ('{"kvn": 48, "enc": "%s", "mac": "%s", "dek": "%s"}'
+                       % ("00" * 16, "11" * 24, "22" * 16), "keys of different lengths")):
+        path = os.path.join(TMP, "bad-keys.json")
+        with open(path, "w") as f:
+            f.write(bad)
+        os.chmod(path, 0o600)
+        rc, out, err = run("dump", "--sim", R1, "--scp03-keys", path)
+        check("a key file with %s is refused (exit 1) without quoting a key" % what,
+              rc == 1 and "0000" not in err and "1111" not in err, err)
+    rc, out, err = run("dump", "--sim", R1, "--scp03-level", "33")
+    check("--scp03-level without --scp03-keys is a usage error", rc == 2, err)
+    rc, out, err = run("dump", "--sim", R1, "--scp03-keys", keys, "--scp03-level", "02")
+    check("--scp03-level 02 is refused", rc == 2, err)
 
 
 def test_usage():
@@ -180,6 +241,7 @@ def main():
     R1 = fixture("r1-three-accounts.bin")
     TMP = tempfile.mkdtemp(prefix="ucb-card-tool-")
     test_sim()
+    test_scp03_sim()
     test_usage()
     test_at()
     print("%d passed, %d failed" % (PASSED, FAILED))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Integration tests through the real PC/SC stack (python3 standard library only).
 
-usage: test_pcsc.py UICCBOOT UICCBOOT-SIMCARD SOURCE_ROOT PCSC-PROBE
+usage: test_pcsc.py UICCBOOT UICCBOOT-SIMCARD SOURCE_ROOT PCSC-PROBE SCP03-SESSION-KEYS
 
 Starts its own pcscd with the vsmartcard vpcd driver and uiccboot-simcard as
 the card, then runs `uiccboot readers/dump/validate/write` through PC/SC as a
@@ -176,7 +176,7 @@ def test_dump_default():
         resps = [l for l in lines if l.startswith("< ")]
         check("--trace prints one '> C-APDU' and one '< R-APDU' line per exchange",
               rc == 0 and len(cmds) == len(resps) and len(cmds) > 0
-              and all(re.fullmatch(r"[<>] [0-9A-F]+", l) for l in lines), "\n".join(lines[:5]))
+              and all(re.fullmatch(r"[<>] [0-9A-F*]+", l) for l in lines), "\n".join(lines[:5]))
         check("the R1 read through PC/SC takes at most 14 C-APDUs",
               0 < len(cmds) <= 14, "%d commands" % len(cmds))
         check("--trace writes to stderr only", trace_lines(out) == [])
@@ -446,6 +446,121 @@ def test_transport_events():
         card.stop()
 
 
+SCP03_KEYS = {16: "scp03-aes128.json", 24: "scp03-aes192.json", 32: "scp03-aes256.json"}
+SCP03_LEVELS = ["01", "03", "11", "13", "33"]
+
+
+def test_scp03():
+    """Host against the virtual card through pcscd at every level and key size."""
+    r1 = fixture("r1-three-accounts.bin")
+    for klen, keyfile in sorted(SCP03_KEYS.items()):
+        keys = card_profile(keyfile)
+        card = with_card(r1, None, ["--scp03-keys", keys])
+        if card is None:
+            check("scp03 AES-%d: card up" % (8 * klen), False)
+            continue
+        try:
+            for level in SCP03_LEVELS:
+                rc, out, err = run("dump", "--reader", "0", "--json", "--trace",
+                                   "--scp03-keys", keys, "--scp03-level", level)
+                doc = json.loads(out) if rc == 0 else {}
+                n = len([l for l in err.splitlines() if l.startswith("> ")])
+                check("SCP03 AES-%d level %s through pcscd reads R1" % (8 * klen, level),
+                      rc == 0 and doc["card"]["sha256"] == sha256_file(r1)
+                      and "scp03" in doc.get("route", []), err[-300:])
+                if level == "33":
+                    check("SCP03 AES-%d level 33: the whole read in at most 16 C-APDUs (%d)"
+                          % (8 * klen, n), 0 < n <= 16)
+        finally:
+            card.stop()
+
+    keys = card_profile(SCP03_KEYS[16])
+    wrong = os.path.join(TMP, "wrong-keys.json")
+    with open(keys) as f:
+        k = json.load(f)
+    k["mac"] = k["mac"][:-2] + ("00" if k["mac"][-2:] != "00" else "01")
+    with open(wrong, "w") as f:
+        json.dump(k, f)
+    os.chmod(wrong, 0o600)
+    card = with_card(r1, card_profile("scp03-required.json"), ["--scp03-keys", keys])
+    if card is None:
+        check("scp03-required: card up", False)
+        return
+    try:
+        rc, out, err = run("dump", "--reader", "0", "--trace", "--scp03-keys", wrong)
+        check("wrong static keys: exit 3, authentication failed, no EXTERNAL AUTHENTICATE sent",
+              rc == 3 and "authentication" in err and out == ""
+              and not re.search(r"^> [8C-F][0-9A-F]82", err, re.M), err[-400:])
+        rc, out, err = run("dump", "--reader", "0")
+        check("a card that requires SCP03 refuses a plain read (6982)",
+              rc == 3 and "6982" in err, err)
+        rc, out, err = run("dump", "--reader", "0", "--scp03-keys", keys, "--scp03-level", "13")
+        check("a card that requires SCP03 with R-ENC refuses level 13", rc == 3, err)
+        rc, out, err = run("dump", "--reader", "0", "--json", "--scp03-keys", keys)
+        check("... and reads at the default level 33",
+              rc == 0 and "scp03" in json.loads(out).get("route", []), err)
+
+        # Nothing secret in the trace, the output or the card's log.
+        rc, out, err = run("dump", "--reader", "0", "--trace", "--json", "--scp03-keys", keys)
+        blob = out + err + open(os.path.join(TMP, "simcard.log")).read()
+        with open(keys) as f:
+            k = json.load(f)
+        secrets = [k["enc"], k["mac"], k["dek"]] + [p.hex() for p in psks(r1)]
+        found = [x for x in secrets if x.upper() in blob.upper()]
+        check("no static key or PSK in the trace, the JSON or the card log", rc == 0 and not found,
+              str(found))
+        if os.path.exists(SESSION_KEYS_TOOL):
+            sk = session_keys(keys, err)
+            check("no session key in the trace or the output",
+                  sk and not [x for x in sk if x.upper() in blob.upper()], str(sk))
+        rc, out, err = run("dump", "--reader", "0", "--json", "--show-secrets",
+                           "--scp03-keys", keys)
+        check("--show-secrets does print the PSKs (the check above can fail)",
+              rc == 0 and all(p.hex() in out.lower() for p in psks(r1)))
+    finally:
+        card.stop()
+
+    card = with_card(r1)   # no keys on the card
+    try:
+        rc, out, err = run("dump", "--reader", "0", "--scp03-keys", keys)
+        check("require policy: a card without SCP03 is not read in plain", rc == 3, err)
+        rc, out, err = run("dump", "--reader", "0", "--json", "--scp03-keys", keys,
+                           "--scp03-policy", "prefer")
+        check("prefer policy: a card without SCP03 is read in plain and the route says so",
+              rc == 0 and "scp03-skipped-card-has-none" in json.loads(out).get("route", []), err)
+    finally:
+        if card is not None:
+            card.stop()
+
+
+def psks(path):
+    """The Secret Key (/0/x/5) values of a bootstrap file, from decode --json --show-secrets."""
+    rc, out, err = run("decode", path, "--json", "--show-secrets")
+    vals = []
+    for obj in json.loads(out)["objects"]:
+        if obj["oid"] != 0:
+            continue
+        for inst in obj["instances"]:
+            v = inst["resources"].get("5")
+            if isinstance(v, dict) and "hex" in v and len(v["hex"]) >= 8:
+                vals.append(bytes.fromhex(v["hex"]))
+    return vals
+
+
+SESSION_KEYS_TOOL = ""
+
+
+def session_keys(keyfile, trace):
+    """S-ENC, S-MAC, S-RMAC of the session in `trace` (tests/scp03_session_keys.c)."""
+    lines = trace.splitlines()
+    for i, l in enumerate(lines):
+        if re.match(r"^> 8[0-3]50", l) and i + 1 < len(lines):
+            p = subprocess.run([SESSION_KEYS_TOOL, keyfile, l[2:], lines[i + 1][2:]],
+                               capture_output=True, text=True)
+            return p.stdout.split() if p.returncode == 0 else []
+    return []
+
+
 def test_fault_sweep():
     """A fault at each C-APDU of the walk: a clean error, never a partial file."""
     r1 = fixture("r1-three-accounts.bin")
@@ -488,11 +603,11 @@ def test_fault_sweep():
 
 
 def main():
-    global TOOL, SIMCARD, ROOT, TMP, PROBE
-    if len(sys.argv) != 5:
+    global TOOL, SIMCARD, ROOT, TMP, PROBE, SESSION_KEYS_TOOL
+    if len(sys.argv) != 6:
         print(__doc__)
         return 2
-    TOOL, SIMCARD, ROOT, PROBE = (os.path.abspath(a) for a in sys.argv[1:5])
+    TOOL, SIMCARD, ROOT, PROBE, SESSION_KEYS_TOOL = (os.path.abspath(a) for a in sys.argv[1:6])
     if os.environ.get("UCB_IN_NAMESPACE") != "1":
         if os.geteuid() != 0:
             print("SKIP: needs root for unshare -mn (private pcscd socket and vpcd ports)")
@@ -526,6 +641,7 @@ def main():
         test_pin()
         test_write()
         test_transport_events()
+        test_scp03()
         test_fault_sweep()
     finally:
         pcscd.terminate()

@@ -22,6 +22,7 @@
 
 #include "apdu.h"
 #include "export.h"
+#include "scp03.h"
 #include "ucb_config.h"
 
 #ifdef __cplusplus
@@ -72,6 +73,22 @@ struct ucb_card_opts {
     ucb_pin_fn pin;         /**< optional PIN callback */
     void *pin_ctx;
     uint32_t flags;         /**< UCB_CARD_* */
+    /**
+     * SCP03 (LwM2M Core Appendix H): when @c scp03_cfg is set, the PKCS#15
+     * application is selected, a session is opened in @c scp03 (caller
+     * storage, closed and wiped before the call returns), and the rest of
+     * the walk (ODF, DODF, PIN, the file) runs inside it. EF.DIR and ICCID
+     * are read before, in plain, on the basic channel.
+     */
+    struct ucb_scp03 *scp03;
+    const struct ucb_scp03_config *scp03_cfg;
+    enum ucb_scp03_policy {
+        UCB_SCP03_REQUIRE = 0, /**< never read the file in plain (default) */
+        UCB_SCP03_PREFER = 1   /**< read in plain only when the card answers
+                                    INITIALIZE UPDATE with 6D00, 6E00 or 6A88
+                                    (no SCP03 or no such key set); any failed
+                                    authentication still ends the read */
+    } scp03_policy;
 };
 
 /** Route taken through the card (bits of ucb_card_info.route). */
@@ -90,6 +107,9 @@ struct ucb_card_opts {
 #define UCB_ROUTE_PRIVATE        0x1000u /**< DODF entry flagged private/modifiable */
 #define UCB_ROUTE_NO_ICCID       0x2000u /**< card has no EF ICCID (6A82) */
 #define UCB_ROUTE_SIZE_UNKNOWN   0x4000u /**< FCP had no size: read to the end of file */
+#define UCB_ROUTE_SCP03          0x8000u /**< read inside an SCP03 session (Appendix H) */
+#define UCB_ROUTE_SCP03_SKIPPED 0x10000u /**< prefer policy: the card has no SCP03 key
+                                              set, the file was read in plain */
 
 /** Where a read stopped (ucb_card_info.step). */
 enum ucb_card_step {
@@ -106,6 +126,7 @@ enum ucb_card_step {
     UCB_STEP_WRITE_FILE,     /**< UPDATE BINARY of EF LwM2M_Bootstrap */
     UCB_STEP_VERIFY_FILE,    /**< read-back after write */
     UCB_STEP_CLOSE_CHANNEL,  /**< MANAGE CHANNEL close */
+    UCB_STEP_SECURE_CHANNEL, /**< SCP03 INITIALIZE UPDATE / EXTERNAL AUTHENTICATE */
     UCB_STEP_DONE
 };
 
@@ -127,6 +148,8 @@ struct ucb_card_info {
     uint32_t route;                /**< UCB_ROUTE_* */
     uint8_t channel;               /**< logical channel used (0 = basic) */
     uint8_t pin_ref;               /**< PIN verified, 0 if none */
+    uint8_t scp03_level;           /**< security level of the SCP03 session, 0 if none */
+    uint8_t scp03_kvn;             /**< key version the card used, 0 if none */
     enum ucb_card_step step;       /**< UCB_STEP_DONE on success, else where it failed */
     uint16_t sw;                   /**< last status word seen (0 if none) */
     uint32_t n_commands;           /**< C-APDUs this call sent */
