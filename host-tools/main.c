@@ -35,7 +35,7 @@ enum positional { POS_REQUIRED, POS_FILE_OR_CARD, POS_NONE };
     "  --path HEX           fixed path of the bootstrap EF (cards without PKCS#15);\n"      \
     "                       a leading 3F00 means from the MF, else from the application\n" \
     "  --trace              print every exchange on stderr: '> C-APDU', '< R-APDU' (hex);\n"\
-    "                       PIN bytes show as ** unless --show-secrets\n"                 \
+    "                       PIN and bootstrap-file bytes show as ** unless --show-secrets\n"\
     "  --scp03-keys KEYFILE read through a GlobalPlatform SCP03 secure channel (LwM2M\n"   \
     "                       Appendix H) with the static keys in KEYFILE, JSON\n"          \
     "                       {\"kvn\": 48, \"enc\": HEX, \"mac\": HEX, \"dek\": HEX}\n"      \
