@@ -100,7 +100,7 @@ static const struct command commands[] = {
      "\n"
      "  --json          the decode JSON plus \"card\": {\"iccid\", \"aid\", \"path\",\n"
      "                  \"sha256\"} and \"route\": [...]\n"
-     "  --show-secrets  print secret keys (and PIN bytes in --trace)\n"
+     "  --show-secrets  print secret keys (and PIN and file bytes in --trace)\n"
      "\n" CARD_HELP
      "\n"
      "Exit status: 0 read and decoded, 1 the content does not decode, 2 usage error,\n"

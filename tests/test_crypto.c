@@ -23,25 +23,6 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static void check_bytes(const char *name, const uint8_t *got, size_t got_len, const uint8_t *exp,
-                        size_t exp_len)
-{
-    if (got_len == exp_len && (exp_len == 0 || memcmp(got, exp, exp_len) == 0)) return;
-    char g[300] = "", e[300] = "";
-    for (size_t i = 0; i < got_len && 2 * i + 3 < sizeof g; i++)
-        snprintf(g + 2 * i, sizeof g - 2 * i, "%02x", got[i]);
-    for (size_t i = 0; i < exp_len && 2 * i + 3 < sizeof e; i++)
-        snprintf(e + 2 * i, sizeof e - 2 * i, "%02x", exp[i]);
-    fail_msg("%s: bytes differ\n  got      (%zu): %s\n  expected (%zu): %s", name, got_len, g,
-             exp_len, e);
-}
-
-static void check_hex(const char *name, const uint8_t *got, size_t got_len, const char *hex)
-{
-    uint8_t exp[128];
-    size_t n = test_hex(hex, exp, sizeof exp);
-    check_bytes(name, got, got_len, exp, n);
-}
 
 /* SP 800-38A / 800-38B example plaintext (four blocks). */
 static const char *const sp_msg = "6bc1bee22e409f96e93d7e117393172a"
@@ -82,10 +63,10 @@ static void aes_ecb_matches_fips197_and_sp800_38a(void **state)
         size_t kl = test_hex(v->key, key, sizeof key);
         test_hex(v->in, in, sizeof in);
         CHECK_EQ(v->name, ucb_crypto_aes_ecb_encrypt(key, kl, in, out), 0);
-        check_hex(v->name, out, 16, v->out);
+        test_check_hex(v->name, out, 16, v->out);
         /* in place */
         CHECK_EQ(v->name, ucb_crypto_aes_ecb_encrypt(key, kl, in, in), 0);
-        check_hex(v->name, in, 16, v->out);
+        test_check_hex(v->name, in, 16, v->out);
     }
 }
 
@@ -121,21 +102,21 @@ static void aes_cbc_matches_sp800_38a_both_ways_and_in_place(void **state)
         test_hex(sp_msg, pt, sizeof pt);
 
         CHECK_EQ(v->name, ucb_crypto_aes_cbc_encrypt(key, kl, iv, pt, 64, buf), 0);
-        check_hex(v->name, buf, 64, v->ct);
-        check_bytes("IV not modified", iv, 16, iv_copy, 16);
+        test_check_hex(v->name, buf, 64, v->ct);
+        test_check_bytes("IV not modified", iv, 16, iv_copy, 16);
         CHECK_EQ(v->name, ucb_crypto_aes_cbc_decrypt(key, kl, iv, buf, 64, buf), 0);
-        check_bytes(v->name, buf, 64, pt, 64);
+        test_check_bytes(v->name, buf, 64, pt, 64);
 
         /* in place both ways; and a prefix is the prefix of the ciphertext */
         memcpy(buf, pt, 64);
         CHECK_EQ(v->name, ucb_crypto_aes_cbc_encrypt(key, kl, iv, buf, 64, buf), 0);
-        check_hex(v->name, buf, 64, v->ct);
+        test_check_hex(v->name, buf, 64, v->ct);
         CHECK_EQ(v->name, ucb_crypto_aes_cbc_decrypt(key, kl, iv, buf, 64, buf), 0);
-        check_bytes(v->name, buf, 64, pt, 64);
+        test_check_bytes(v->name, buf, 64, pt, 64);
         CHECK_EQ(v->name, ucb_crypto_aes_cbc_encrypt(key, kl, iv, pt, 32, buf), 0);
         uint8_t ct[64];
         test_hex(v->ct, ct, sizeof ct);
-        check_bytes(v->name, buf, 32, ct, 32);
+        test_check_bytes(v->name, buf, 32, ct, 32);
         /* zero length is a no-op */
         CHECK_EQ(v->name, ucb_crypto_aes_cbc_encrypt(key, kl, iv, NULL, 0, NULL), 0);
     }
@@ -180,12 +161,12 @@ static void aes_cmac_matches_rfc4493_and_sp800_38b(void **state)
         size_t kl = test_hex(v->key, key, sizeof key);
         struct ucb_crypto_part one = {msg, v->len};
         CHECK_EQ(v->name, ucb_crypto_aes_cmac(key, kl, &one, 1, tag), 0);
-        check_hex(v->name, tag, 16, v->tag);
+        test_check_hex(v->name, tag, 16, v->tag);
         if (v->len == 0) {
             /* no parts at all is the empty message too */
             memset(tag, 0xAA, sizeof tag);
             CHECK_EQ(v->name, ucb_crypto_aes_cmac(key, kl, NULL, 0, tag), 0);
-            check_hex(v->name, tag, 16, v->tag);
+            test_check_hex(v->name, tag, 16, v->tag);
         }
     }
 }
@@ -207,7 +188,7 @@ static void aes_cmac_parts_split_anywhere_give_the_same_tag(void **state)
                 struct ucb_crypto_part p[5] = {
                     {msg, a}, {NULL, 0}, {msg + a, b - a}, {msg + b, v->len - b}, {msg, 0}};
                 CHECK_EQ(v->name, ucb_crypto_aes_cmac(key, kl, p, 5, tag), 0);
-                check_hex(v->name, tag, 16, v->tag);
+                test_check_hex(v->name, tag, 16, v->tag);
             }
         }
     }
@@ -232,7 +213,7 @@ static void kcv_of_pysim_test_keys(void **state)
         test_hex(v[i].key, key, sizeof key);
         memset(blk, 0x01, sizeof blk);
         CHECK_EQ(v[i].key, ucb_crypto_aes_ecb_encrypt(key, 16, blk, blk), 0);
-        check_hex(v[i].key, blk, 3, v[i].kcv);
+        test_check_hex(v[i].key, blk, 3, v[i].kcv);
     }
 }
 

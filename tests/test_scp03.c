@@ -49,25 +49,6 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static void check_bytes(const char *name, const uint8_t *got, size_t got_len, const uint8_t *exp,
-                        size_t exp_len)
-{
-    if (got_len == exp_len && (exp_len == 0 || memcmp(got, exp, exp_len) == 0)) return;
-    char g[700] = "", e[700] = "";
-    for (size_t i = 0; i < got_len && 2 * i + 3 < sizeof g; i++)
-        snprintf(g + 2 * i, sizeof g - 2 * i, "%02x", got[i]);
-    for (size_t i = 0; i < exp_len && 2 * i + 3 < sizeof e; i++)
-        snprintf(e + 2 * i, sizeof e - 2 * i, "%02x", exp[i]);
-    fail_msg("%s: bytes differ\n  got      (%zu): %s\n  expected (%zu): %s", name, got_len, g,
-             exp_len, e);
-}
-
-static void check_hex(const char *name, const uint8_t *got, size_t got_len, const char *hex)
-{
-    uint8_t exp[400];
-    size_t n = test_hex(hex, exp, sizeof exp);
-    check_bytes(name, got, got_len, exp, n);
-}
 
 static bool all_zero(const void *p, size_t n)
 {
@@ -308,17 +289,17 @@ static void run_kat(const struct kat *k)
 
     /* intermediate values */
     CHECK_EQ(k->name, f.s.key_len, 16);
-    check_hex("S-ENC", f.s.s_enc, 16, k->s_enc);
-    check_hex("S-MAC", f.s.s_mac, 16, k->s_mac);
-    check_hex("S-RMAC", f.s.s_rmac, 16, k->s_rmac);
+    test_check_hex("S-ENC", f.s.s_enc, 16, k->s_enc);
+    test_check_hex("S-MAC", f.s.s_mac, 16, k->s_mac);
+    test_check_hex("S-RMAC", f.s.s_rmac, 16, k->s_rmac);
     uint8_t hc[8], cc[8], cg[8];
     test_hex(k->host_ch, hc, 8);
     test_hex(k->card_ch, cc, 8);
     CHECK_EQ(k->name, ucb_scp03_cryptogram(&f.s, UCB_SCP03_DC_CARD_CRYPTOGRAM, hc, cc, cg), 0);
-    check_hex("card cryptogram", cg, 8, k->card_cg);
+    test_check_hex("card cryptogram", cg, 8, k->card_cg);
     CHECK_EQ(k->name, ucb_scp03_cryptogram(&f.s, UCB_SCP03_DC_HOST_CRYPTOGRAM, hc, cc, cg), 0);
-    check_hex("host cryptogram", cg, 8, k->host_cg);
-    if (k->chain_ea) check_hex("chain after EXTERNAL AUTHENTICATE", f.s.chain, 16, k->chain_ea);
+    test_check_hex("host cryptogram", cg, 8, k->host_cg);
+    if (k->chain_ea) test_check_hex("chain after EXTERNAL AUTHENTICATE", f.s.chain, 16, k->chain_ea);
     CHECK_EQ(k->name, f.s.counter, 0);
 
     uint8_t buf[256];
@@ -328,14 +309,14 @@ static void run_kat(const struct kat *k)
         int rc = send(&f, &plain_cmds[i], buf, sizeof buf, &r);
         CHECK_EQ(k->cmd[i], rc, 0);
         CHECK_EQ(k->cmd[i], r.sw, k->sw[i]);
-        check_hex(k->cmd[i], buf, r.len, k->plain[i]);
+        test_check_hex(k->cmd[i], buf, r.len, k->plain[i]);
         /* Amd D 6.2.6: the counter advances with every command */
         CHECK_EQ(k->cmd[i], f.s.counter, i + 1);
         /* the wrapped command and decrypted answer do not linger */
         assert_true(all_zero(f.s.buf, sizeof f.s.buf));
         assert_true(all_zero(f.a.sm_raw, sizeof f.a.sm_raw));
         if (i == 0 && k->level == 0x33)
-            check_hex("chain after GET EID", f.s.chain, 16, "914E40401433C87FAA2D1C6E1EC6DCE0");
+            test_check_hex("chain after GET EID", f.s.chain, 16, "914E40401433C87FAA2D1C6E1EC6DCE0");
         /* an error word without R-MAC leaves the session usable */
         assert_true(ucb_scp03_active(&f.s));
     }
@@ -372,10 +353,10 @@ static void level_33_icvs_are_the_counter_blocks_under_s_enc(void **state)
     test_hex(kat_33.s_enc, key, sizeof key);
     test_hex("00000000000000000000000000000001", blk, 16);
     CHECK_EQ("C-ENC ICV", ucb_crypto_aes_ecb_encrypt(key, 16, blk, out), 0);
-    check_hex("C-ENC ICV", out, 16, "2130FF8BBB48C9BE46F5B4FD6945003D");
+    test_check_hex("C-ENC ICV", out, 16, "2130FF8BBB48C9BE46F5B4FD6945003D");
     test_hex("80000000000000000000000000000001", blk, 16);
     CHECK_EQ("R-ENC ICV", ucb_crypto_aes_ecb_encrypt(key, 16, blk, out), 0);
-    check_hex("R-ENC ICV", out, 16, "A266877DA5962D0DA9C186B20337FB68");
+    test_check_hex("R-ENC ICV", out, 16, "A266877DA5962D0DA9C186B20337FB68");
 }
 
 /* The pysim card challenges are the pseudo-random ones of their sequence
@@ -399,7 +380,7 @@ static void kdf_reproduces_pseudo_random_card_challenges(void **state)
         size_t al = test_hex(v[i].aid, aid, sizeof aid);
         CHECK_EQ(v[i].challenge,
                  ucb_scp03_kdf(key, 16, UCB_SCP03_DC_CARD_CHALLENGE, 64, seq, 3, aid, al, out), 0);
-        check_hex(v[i].challenge, out, 8, v[i].challenge);
+        test_check_hex(v[i].challenge, out, 8, v[i].challenge);
     }
     /* L that is not whole bytes, zero, or beyond 256 bits: refused */
     uint8_t key[16] = {0}, out[40];
@@ -435,13 +416,13 @@ static void asterix_pseudo_random_session_level_01(void **state)
     int rc = ucb_scp03_open(&f.s, &f.a, &f.cfg, &f.info, &f.sw);
     CHECK_EQ("asterix SL=01", rc, 0);
     script_assert_done();
-    check_hex("S-ENC", f.s.s_enc, 16, "852D207B7CC8C880231EDFD5C644CFB1");
-    check_hex("S-MAC", f.s.s_mac, 16, "7131B9369F3D19850E6919CD3321523E");
-    check_hex("S-RMAC", f.s.s_rmac, 16, "B570AA1FDE18F9179B5CBD42D8939D05");
-    check_hex("chain", f.s.chain, 16, "49FC4CF184E61DCD4C3928E4C617FBA3");
+    test_check_hex("S-ENC", f.s.s_enc, 16, "852D207B7CC8C880231EDFD5C644CFB1");
+    test_check_hex("S-MAC", f.s.s_mac, 16, "7131B9369F3D19850E6919CD3321523E");
+    test_check_hex("S-RMAC", f.s.s_rmac, 16, "B570AA1FDE18F9179B5CBD42D8939D05");
+    test_check_hex("chain", f.s.chain, 16, "49FC4CF184E61DCD4C3928E4C617FBA3");
     CHECK_EQ("pseudo-random", f.info.pseudo_random, true);
     CHECK_EQ("sequence", f.info.sequence, 0x2A);
-    check_hex("diversification", f.info.diversification, 10, "000050C7606A8CF64800");
+    test_check_hex("diversification", f.info.diversification, 10, "000050C7606A8CF64800");
     /* C-MAC only: 247 bytes out, 256 back */
     CHECK_EQ("max_lc", ucb_apdu_max_lc(&f.a), 247);
     CHECK_EQ("max_ne", ucb_apdu_max_ne(&f.a), 256);
@@ -519,13 +500,13 @@ static void aes192_and_aes256_sessions_round_trip(void **state)
         CHECK_EQ(k->name, ucb_scp03_open(&f.s, &f.a, &f.cfg, &f.info, NULL), 0);
         CHECK_EQ(k->name, f.info.level, 0x33);
         CHECK_EQ(k->name, f.s.key_len, k->key_len);
-        check_hex(k->name, f.s.s_enc, k->key_len, k->s_enc);
-        check_hex(k->name, f.s.s_mac, k->key_len, k->s_mac);
-        check_hex(k->name, f.s.s_rmac, k->key_len, k->s_rmac);
+        test_check_hex(k->name, f.s.s_enc, k->key_len, k->s_enc);
+        test_check_hex(k->name, f.s.s_mac, k->key_len, k->s_mac);
+        test_check_hex(k->name, f.s.s_rmac, k->key_len, k->s_rmac);
         uint8_t buf[64];
         struct ucb_rapdu r;
         CHECK_EQ(k->name, send(&f, &plain_cmds[0], buf, sizeof buf, &r), 0);
-        check_hex(k->name, buf, r.len, EID_PLAIN);
+        test_check_hex(k->name, buf, r.len, EID_PLAIN);
         CHECK_EQ(k->name, send(&f, &plain_cmds[3], buf, sizeof buf, &r), 0);
         CHECK_EQ(k->name, r.len, 0);
         CHECK_EQ(k->name, r.sw, 0x9000);
@@ -557,7 +538,7 @@ static void random_challenge_card_needs_no_sd_aid(void **state)
     uint8_t buf[64];
     struct ucb_rapdu r;
     CHECK_EQ("GET EID", send(&f, &plain_cmds[0], buf, sizeof buf, &r), 0);
-    check_hex("GET EID", buf, r.len, EID_PLAIN);
+    test_check_hex("GET EID", buf, r.len, EID_PLAIN);
     script_assert_done();
     ucb_scp03_close(&f.s);
 }
@@ -875,8 +856,8 @@ static void initialize_update_parser_is_strict(void **state)
         }
         CHECK_EQ(v[i].name, iur.kvn, b[10]);
         CHECK_EQ(v[i].name, iur.i_param, b[12]);
-        check_bytes(v[i].name, iur.card_challenge, 8, b + 13, 8);
-        check_bytes(v[i].name, iur.card_cryptogram, 8, b + 21, 8);
+        test_check_bytes(v[i].name, iur.card_challenge, 8, b + 13, 8);
+        test_check_bytes(v[i].name, iur.card_cryptogram, 8, b + 21, 8);
         CHECK_EQ(v[i].name, iur.pseudo_random, n == 32);
         CHECK_EQ(v[i].name, iur.sequence, n == 32 ? 3u : 0u);
     }
@@ -952,7 +933,7 @@ static void tampered_response_is_not_delivered_and_fails_the_session(void **stat
         CHECK_EQ(v[i].name, rc, UCB_ERR_SCP_MAC);
         CHECK_EQ(v[i].name, r.len, 0);
         CHECK_EQ(v[i].name, r.sw, 0); /* an unverified word is not reported either */
-        check_bytes(v[i].name, buf, sizeof buf, before, sizeof before);
+        test_check_bytes(v[i].name, buf, sizeof buf, before, sizeof before);
         check_session_failed(v[i].name, &f);
     }
 }
@@ -1011,7 +992,7 @@ static void bad_padding_after_decryption_fails_the_session(void **state)
         CHECK_EQ(v[i].name, eid_answered_with(&f, &kat_33, v[i].rsp, buf, sizeof buf, &r),
                  UCB_ERR_SCP_PROTOCOL);
         CHECK_EQ(v[i].name, r.len, 0);
-        check_bytes(v[i].name, buf, sizeof buf, before, sizeof before);
+        test_check_bytes(v[i].name, buf, sizeof buf, before, sizeof before);
         check_session_failed(v[i].name, &f);
     }
 }
@@ -1037,7 +1018,7 @@ static void valid_padding_edge_cases_are_accepted(void **state)
         uint8_t buf[64];
         struct ucb_rapdu r;
         CHECK_EQ(v[i].name, eid_answered_with(&f, &kat_33, v[i].rsp, buf, sizeof buf, &r), 0);
-        check_hex(v[i].name, buf, r.len, v[i].plain);
+        test_check_hex(v[i].name, buf, r.len, v[i].plain);
         CHECK_EQ(v[i].name, r.sw, v[i].sw);
         assert_true(ucb_scp03_active(&f.s));
         script_assert_done();
@@ -1066,7 +1047,7 @@ static void data_with_an_error_status_word_fails_the_session(void **state)
         struct ucb_rapdu r;
         CHECK_EQ(v[i].name, eid_answered_with(&f, v[i].k, v[i].rsp, buf, sizeof buf, &r),
                  UCB_ERR_SCP_PROTOCOL);
-        check_bytes(v[i].name, buf, sizeof buf, before, sizeof before);
+        test_check_bytes(v[i].name, buf, sizeof buf, before, sizeof before);
         check_session_failed(v[i].name, &f);
     }
 }
@@ -1329,7 +1310,7 @@ static void channel_1_session_uses_cla_81_85_and_plain_get_response(void **state
     uint8_t buf[64];
     struct ucb_rapdu r;
     CHECK_EQ("GET EID", send(&f, &plain_cmds[0], buf, sizeof buf, &r), 0);
-    check_hex("GET EID", buf, r.len, EID_PLAIN);
+    test_check_hex("GET EID", buf, r.len, EID_PLAIN);
     f.a.channel = 0;
     CHECK_EQ("max_lc channel 0", ucb_apdu_max_lc(&f.a), 255);
     CHECK_EQ("max_ne channel 0", ucb_apdu_max_ne(&f.a), 256);
@@ -1357,7 +1338,7 @@ static void channel_5_session_uses_the_further_interindustry_cla(void **state)
     uint8_t buf[64];
     struct ucb_rapdu r;
     CHECK_EQ("GET EID", send(&f, &plain_cmds[0], buf, sizeof buf, &r), 0);
-    check_hex("GET EID", buf, r.len, EID_PLAIN);
+    test_check_hex("GET EID", buf, r.len, EID_PLAIN);
     script_assert_done();
     ucb_scp03_close(&f.s);
 }
@@ -1374,7 +1355,7 @@ static void wrong_le_resends_the_wrapped_command_with_the_cards_length(void **st
     uint8_t buf[64];
     struct ucb_rapdu r;
     CHECK_EQ("GET EID", send(&f, &plain_cmds[0], buf, sizeof buf, &r), 0);
-    check_hex("GET EID", buf, r.len, EID_PLAIN);
+    test_check_hex("GET EID", buf, r.len, EID_PLAIN);
     script_assert_done();
     ucb_scp03_close(&f.s);
 }
@@ -1391,7 +1372,7 @@ static void small_caller_buffer_gets_nothing_and_keeps_the_session(void **state)
              UCB_ERR_BUFFER);
     CHECK_EQ("len", r.len, 0);
     CHECK_EQ("sw", r.sw, 0x9000);
-    check_bytes("buffer untouched", buf, sizeof buf, before, sizeof before);
+    test_check_bytes("buffer untouched", buf, sizeof buf, before, sizeof before);
     /* the answer verified: the session is intact */
     assert_true(ucb_scp03_active(&f.s));
     assert_true(all_zero(f.s.buf, sizeof f.s.buf));
@@ -1418,8 +1399,8 @@ static void trace_sees_the_wrapped_bytes_and_masks_secret_commands(void **state)
     struct ucb_rapdu r;
     CHECK_EQ("GET EID", send(&f, &plain_cmds[0], buf, sizeof buf, &r), 0);
     CHECK_EQ("entries", log.n, 6);
-    check_hex("traced command", log.e[4].bytes, log.e[4].len, kat_11.cmd[0]);
-    check_hex("traced response", log.e[5].bytes, log.e[5].len, kat_11.rsp[0]);
+    test_check_hex("traced command", log.e[4].bytes, log.e[4].len, kat_11.cmd[0]);
+    test_check_hex("traced response", log.e[5].bytes, log.e[5].len, kat_11.rsp[0]);
     CHECK_EQ("C1", send(&f, &plain_cmds[1], buf, sizeof buf, &r), 0);
     CHECK_EQ("C2", send(&f, &plain_cmds[2], buf, sizeof buf, &r), 0);
     /* C3 as a secret (under C-MAC only its data goes in clear): the trace
@@ -1468,11 +1449,11 @@ static void reopening_a_session_replaces_it(void **state)
     f.rnd.hex = kat_11.host_ch;
     f.cfg.level = 0x11;
     fx_open_ok(&f, &kat_11);
-    check_hex("S-MAC", f.s.s_mac, 16, kat_11.s_mac);
+    test_check_hex("S-MAC", f.s.s_mac, 16, kat_11.s_mac);
     uint8_t buf[64];
     struct ucb_rapdu r;
     CHECK_EQ("GET EID", send(&f, &plain_cmds[0], buf, sizeof buf, &r), 0);
-    check_hex("GET EID", buf, r.len, EID_PLAIN);
+    test_check_hex("GET EID", buf, r.len, EID_PLAIN);
     script_assert_done();
     ucb_scp03_close(&f.s);
 }

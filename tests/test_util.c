@@ -1,3 +1,9 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include "test_util.h"
 
 #include <stdio.h>
@@ -68,4 +74,40 @@ uint8_t *test_read_file(const char *relpath, size_t *out_len)
     fclose(f);
     *out_len = len;
     return buf;
+}
+
+static char *hex_of(const uint8_t *b, size_t n)
+{
+    char *s = malloc(2 * n + 1);
+
+    if (s == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        snprintf(s + 2 * i, 3, "%02x", b[i]);
+    s[2 * n] = '\0';
+    return s;
+}
+
+void test_check_bytes(const char *name, const uint8_t *got, size_t got_len, const uint8_t *exp,
+                      size_t exp_len)
+{
+    if (got_len == exp_len && (exp_len == 0 || memcmp(got, exp, exp_len) == 0))
+        return;
+    char *g = hex_of(got, got_len), *e = hex_of(exp, exp_len);
+    print_error("%s: bytes differ\n  got      (%zu): %s\n  expected (%zu): %s\n", name, got_len,
+                g, exp_len, e);
+    free(g);
+    free(e);
+    fail();
+}
+
+void test_check_hex(const char *name, const uint8_t *got, size_t got_len, const char *hex)
+{
+    uint8_t *exp = malloc(strlen(hex) / 2 + 1);
+
+    if (exp == NULL)
+        abort();
+    size_t n = test_hex(hex, exp, strlen(hex) / 2 + 1);
+    test_check_bytes(name, got, got_len, exp, n);
+    free(exp);
 }

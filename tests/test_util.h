@@ -30,4 +30,13 @@ uint8_t *test_read_file(const char *relpath, size_t *out_len);
                      g_, (unsigned long long)g_, e_, (unsigned long long)e_);      \
     } while (0)
 
+/**
+ * Fail the current cmocka test unless the two byte strings are equal,
+ * printing both in hex under `name`. test_check_hex() takes the expected
+ * bytes as a hex string (as test_hex() reads it).
+ */
+void test_check_bytes(const char *name, const uint8_t *got, size_t got_len, const uint8_t *exp,
+                      size_t exp_len);
+void test_check_hex(const char *name, const uint8_t *got, size_t got_len, const char *hex);
+
 #endif
