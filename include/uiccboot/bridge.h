@@ -1,0 +1,4 @@
+/* stub: being written */
+#ifndef UCB_BRIDGE_H
+#define UCB_BRIDGE_H
+#endif
