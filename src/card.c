@@ -60,6 +60,7 @@ struct walk {
     bool want_pin;             /* the DODF entry is private or modifiable */
     bool pin_tried;            /* at most one verification per call */
     bool scp03;                /* an SCP03 session of this call is installed */
+    bool keep;                 /* success leaves channel, EF and session open */
     const uint8_t *oid;
     size_t oid_len;
     struct ucb_fcp adf;        /* FCP of the PKCS#15 ADF: its PIN status template */
@@ -521,6 +522,7 @@ static int begin(struct walk *w, struct ucb_apdu *a, const struct ucb_card_opts 
     w->want_pin = false;
     w->pin_tried = false;
     w->scp03 = false;
+    w->keep = false;
     w->oid = ucb_lwm2m_oid;
     w->oid_len = UCB_LWM2M_OID_LEN;
     memset(&w->adf, 0, sizeof w->adf);
@@ -550,6 +552,16 @@ static int finish(struct walk *w, int rc)
 {
     struct ucb_card_info *out = w->out;
 
+    /* A kept read leaves the logical channel open with the EF selected,
+     * and the secure channel installed (ucb_card_read_kept). */
+    if (rc >= 0 && w->keep && w->channel != 0u) {
+        w->a->channel = w->caller_channel;
+        w->a->trace_secret_data = w->caller_secret;
+        out->n_commands = w->a->n_commands - w->n0;
+        out->step = UCB_STEP_DONE;
+        wipe(w->work, sizeof w->work);
+        return rc;
+    }
     /* The session ends with the call: keys and chaining value wiped, the
      * hook taken out of the engine before the plain MANAGE CHANNEL close. */
     if (w->scp03) {
@@ -646,8 +658,8 @@ static int read_file(struct walk *w, uint8_t *buf, size_t cap, size_t *touched)
     return rc;
 }
 
-int ucb_card_read_bootstrap(struct ucb_apdu *a, const struct ucb_card_opts *opts, uint8_t *buf,
-                            size_t cap, struct ucb_card_info *out)
+static int read_walk(struct ucb_apdu *a, const struct ucb_card_opts *opts, uint8_t *buf,
+                     size_t cap, struct ucb_card_info *out, struct ucb_card_keep *k)
 {
     struct ucb_card_info scratch;
     struct walk w;
@@ -668,6 +680,7 @@ int ucb_card_read_bootstrap(struct ucb_apdu *a, const struct ucb_card_opts *opts
         out->n_commands = 0;
         return rc;
     }
+    w.keep = k != NULL;
     rc = locate(&w);
     if (rc >= 0) {
         rc = read_file(&w, buf, cap, &touched);
@@ -675,6 +688,15 @@ int ucb_card_read_bootstrap(struct ucb_apdu *a, const struct ucb_card_opts *opts
     if (rc >= 0) {
         out->size = (size_t)rc;
         ucb_sha256(buf, out->size, out->sha256);
+    }
+    if (k != NULL && rc >= 0 && w.channel != 0u && (w.ef.has & UCB_FCP_HAS_SIZE) != 0u) {
+        k->open = true;
+        k->channel = w.channel;
+        k->scp03 = w.scp03;
+        k->size = (uint32_t)out->size;
+        k->info = *out;
+    } else {
+        w.keep = false; /* the basic channel is shared: never kept */
     }
     rc = finish(&w, rc);
     if (rc < 0) {
@@ -686,6 +708,127 @@ int ucb_card_read_bootstrap(struct ucb_apdu *a, const struct ucb_card_opts *opts
         return rc;
     }
     return (int)out->size;
+}
+
+int ucb_card_read_bootstrap(struct ucb_apdu *a, const struct ucb_card_opts *opts, uint8_t *buf,
+                            size_t cap, struct ucb_card_info *out)
+{
+    return read_walk(a, opts, buf, cap, out, NULL);
+}
+
+/* ---- kept reads: the check at every Register/Update ---- */
+
+void ucb_card_keep_init(struct ucb_card_keep *k)
+{
+    if (k != NULL) {
+        memset(k, 0, sizeof *k);
+    }
+}
+
+void ucb_card_keep_close(struct ucb_apdu *a, const struct ucb_card_opts *opts,
+                         struct ucb_card_keep *k, bool card_answers)
+{
+    if (k == NULL || !k->open) {
+        return;
+    }
+    if (k->scp03 && opts != NULL && opts->scp03 != NULL) {
+        ucb_scp03_close(opts->scp03);
+    }
+    if (card_answers && a != NULL) {
+        uint16_t sw = 0;
+        const uint8_t saved = a->channel;
+        (void)ucb_uicc_close_channel(a, k->channel, &sw);
+        a->channel = saved;
+    }
+    memset(k, 0, sizeof *k);
+}
+
+/* The fast path of a kept read: the EF is still selected on our channel
+ * (and the secure channel still installed), so only its READ BINARYs are
+ * sent, plus one READ BINARY past its end that must answer 6B00 (the file
+ * did not grow). 1 = read, 0 = fall back to a full walk, < 0 = the card is
+ * gone (no walk can help). */
+static int kept_fast(struct ucb_apdu *a, const struct ucb_card_opts *o, struct ucb_card_keep *k,
+                     uint8_t *buf, size_t cap, struct ucb_card_info *out)
+{
+    const uint32_t n0 = a->n_commands;
+    const uint8_t saved = a->channel;
+    const bool saved_secret = a->trace_secret_data;
+    uint16_t sw = 0;
+    uint8_t probe;
+    int rc;
+
+    if (a->transport.card_event != NULL) {
+        rc = a->transport.card_event(a->transport.ctx);
+        if (rc != 0) {
+            /* reset, removal, re-insertion: channel and session are gone */
+            ucb_card_keep_close(a, o, k, false);
+            return rc == UCB_ERR_CARD_REMOVED ? rc : 0;
+        }
+    }
+    if (k->size > cap || (k->scp03 && (o->scp03 == NULL || !ucb_scp03_active(o->scp03)))) {
+        ucb_card_keep_close(a, o, k, true);
+        return 0;
+    }
+    a->channel = k->channel;
+    a->trace_secret_data = true;
+    rc = ucb_uicc_read_binary(a, 0, buf, k->size, CHUNK, &sw);
+    int more = -1;
+    if (rc == (int)k->size && k->size < UCB_UICC_MAX_FILE) {
+        more = ucb_uicc_read_binary(a, k->size, &probe, 1, 1, &sw);
+    }
+    a->channel = saved;
+    a->trace_secret_data = saved_secret;
+    if (UCB_ERR_IS_TRANSPORT(rc) || UCB_ERR_IS_TRANSPORT(more)) {
+        ucb_card_keep_close(a, o, k, false);
+        if (buf != NULL && k->size > 0u) {
+            wipe(buf, k->size <= cap ? k->size : cap);
+        }
+        return (rc == UCB_ERR_CARD_REMOVED || more == UCB_ERR_CARD_REMOVED) ? UCB_ERR_CARD_REMOVED
+                                                                            : 0;
+    }
+    if (rc != (int)k->size || (k->size < UCB_UICC_MAX_FILE && !(more < 0 && sw == 0x6B00u))) {
+        /* the file changed size, the channel or session is gone: walk again */
+        ucb_card_keep_close(a, o, k, true);
+        return 0;
+    }
+    *out = k->info;
+    out->size = k->size;
+    ucb_sha256(buf, k->size, out->sha256);
+    out->n_commands = a->n_commands - n0;
+    out->step = UCB_STEP_DONE;
+    return 1;
+}
+
+int ucb_card_read_kept(struct ucb_apdu *a, const struct ucb_card_opts *opts,
+                       struct ucb_card_keep *k, uint8_t *buf, size_t cap,
+                       struct ucb_card_info *out)
+{
+    struct ucb_card_info scratch;
+
+    if (out == NULL) {
+        out = &scratch;
+    }
+    if (a == NULL || k == NULL || (buf == NULL && cap > 0u)) {
+        memset(out, 0, sizeof *out);
+        return UCB_ERR_ARG;
+    }
+    if (opts == NULL) {
+        opts = &no_opts;
+    }
+    if (k->open) {
+        const uint32_t n0 = a->n_commands;
+        const int fast = kept_fast(a, opts, k, buf, cap, out);
+        if (fast == 1) {
+            return (int)out->size;
+        }
+        if (fast < 0) {
+            memset(out, 0, sizeof *out);
+            out->n_commands = a->n_commands - n0;
+            return fast;
+        }
+    }
+    return read_walk(a, opts, buf, cap, out, k);
 }
 
 /* ---- write ---- */

@@ -360,6 +360,141 @@ static void fault_at_every_command_of_a_secured_read(void **state)
     }
 }
 
+/* ---- kept reads: the check at every Register/Update ---- */
+
+static int read_kept(struct fixture *f, struct ucb_card_keep *k)
+{
+    f->n_ext_auth = 0;
+    return ucb_card_read_kept(&f->a, &f->opts, k, f->buf, sizeof(f->buf), &f->info);
+}
+
+static void kept_check_of_an_unchanged_card_costs_its_read_binaries_plus_one(void **state)
+{
+    (void)state;
+    for (int secured = 0; secured < 2; secured++) {
+        struct fixture *f = setup_card(16, 0x70, false, 16, 0x33);
+        struct ucb_card_keep k;
+        if (!secured)
+            f->opts.scp03_cfg = NULL;
+        ucb_card_keep_init(&k);
+        assert_int_equal(read_kept(f, &k), (int)f->len);
+        /* the full walk, less the MANAGE CHANNEL close */
+        assert_int_equal(f->info.n_commands, secured ? 15 : 13);
+        assert_true(k.open);
+        uint8_t first[32];
+        memcpy(first, f->info.sha256, 32);
+        for (int i = 0; i < 3; i++) {
+            memset(f->buf, 0, sizeof(f->buf));
+            assert_int_equal(read_kept(f, &k), (int)f->len);
+            /* 304 bytes: two READ BINARY (256 or 239 bytes a chunk) and the probe */
+            assert_int_equal(f->info.n_commands, 3);
+            assert_memory_equal(f->buf, f->file, f->len);
+            assert_memory_equal(f->info.sha256, first, 32);
+            assert_string_equal(f->info.iccid_str, "8988211000000430010");
+            assert_int_equal(f->n_ext_auth, 0);
+        }
+        ucb_card_keep_close(&f->a, &f->opts, &k, true);
+        assert_false(k.open);
+        assert_session_wiped(&f->session);
+        assert_null(f->a.sm);
+        /* the channel was closed: a fresh full read works */
+        assert_int_equal(read_kept(f, &k), (int)f->len);
+        assert_int_equal(f->info.n_commands, secured ? 15 : 13);
+        ucb_card_keep_close(&f->a, &f->opts, &k, true);
+        teardown_card(f);
+    }
+}
+
+static void kept_check_sees_new_content_and_a_removed_card(void **state)
+{
+    (void)state;
+    struct fixture *f = setup_card(16, 0x70, false, 16, 0x33);
+    struct ucb_card_keep k;
+    struct vuicc_profile p;
+    char err[200];
+    size_t len;
+    uint8_t *other = test_read_file("fixtures/bootstrap/valid-avsystem-example.bin", &len);
+
+    ucb_card_keep_init(&k);
+    assert_int_equal(read_kept(f, &k), (int)f->len);
+    /* New content on the same card (an over-the-air update): smaller file. */
+    vuicc_profile_default(&p);
+    p.scp03.len = 16;
+    p.scp03.kvn = 0x30;
+    p.scp03.i_param = 0x70;
+    fill_keys(16, p.scp03.enc, p.scp03.mac, p.scp03.dek);
+    assert_int_equal(vuicc_reload(f->card, &p, other, len, err, sizeof(err)), 0);
+    int rc = read_kept(f, &k);
+    assert_int_equal(rc, (int)len);
+    assert_memory_equal(f->buf, other, len);
+    /* Removed: the transport says so, no command needed. */
+    vuicc_remove(f->card);
+    uint32_t before = f->a.n_commands;
+    rc = read_kept(f, &k);
+    assert_int_equal(rc, UCB_ERR_CARD_REMOVED);
+    assert_int_equal(f->a.n_commands - before, 0);
+    assert_false(k.open);
+    assert_session_wiped(&f->session);
+    /* Back: a full walk again. */
+    vuicc_insert(f->card);
+    rc = read_kept(f, &k);
+    assert_int_equal(rc, (int)len);
+    assert_int_equal(f->info.n_commands, 14); /* 126 bytes: one READ BINARY, no close */
+    ucb_card_keep_close(&f->a, &f->opts, &k, true);
+    free(other);
+    teardown_card(f);
+}
+
+/* A fault at each command of the cheap check: the exact file (after a
+ * fallback walk) or an error, never other content. */
+static void fault_at_every_command_of_a_kept_check(void **state)
+{
+    (void)state;
+    static const enum vuicc_fault_kind kinds[] = {VUICC_FAULT_SW, VUICC_FAULT_REMOVE,
+                                                  VUICC_FAULT_MUTE, VUICC_FAULT_NONE};
+    for (size_t kind = 0; kind < 4; kind++) {
+        for (unsigned j = 1; j <= 3; j++) {
+            struct fixture *f = setup_card(16, 0x70, false, 16, 0x33);
+            struct vuicc_profile p;
+            struct ucb_card_keep k;
+            char err[200];
+
+            vuicc_free(f->card);
+            vuicc_profile_default(&p);
+            p.scp03.len = 16;
+            p.scp03.kvn = 0x30;
+            p.scp03.i_param = 0x70;
+            fill_keys(16, p.scp03.enc, p.scp03.mac, p.scp03.dek);
+            if (kinds[kind] == VUICC_FAULT_NONE) {
+                p.corrupt_at = 15 + j;
+                p.corrupt_xor = 0x01;
+            } else {
+                p.fault_at = 15 + j; /* the walk takes 15 commands */
+                p.fault_kind = kinds[kind];
+                p.fault_sw = 0x6F00;
+            }
+            f->card = vuicc_new(&p, f->file, f->len, err, sizeof(err));
+            assert_non_null(f->card);
+            vuicc_transport(f->card, &f->t);
+            ucb_apdu_init(&f->a, &f->t);
+            ucb_card_keep_init(&k);
+            assert_int_equal(read_kept(f, &k), (int)f->len);
+            memset(f->buf, 0xA5, sizeof(f->buf));
+            int rc = read_kept(f, &k);
+            if (rc >= 0) {
+                if (rc != (int)f->len || memcmp(f->buf, f->file, f->len) != 0)
+                    fail_msg("fault kind %zu at check command %u: other content", kind, j);
+            } else {
+                assert_int_equal(f->info.size, 0);
+            }
+            ucb_card_keep_close(&f->a, &f->opts, &k, rc >= 0);
+            assert_session_wiped(&f->session);
+            assert_null(f->a.sm);
+            teardown_card(f);
+        }
+    }
+}
+
 int main(void)
 {
     (void)k128;
@@ -376,6 +511,9 @@ int main(void)
         cmocka_unit_test(card_that_requires_scp03_refuses_plain_and_weak_levels),
         cmocka_unit_test(write_through_scp03_then_read_back),
         cmocka_unit_test(fault_at_every_command_of_a_secured_read),
+        cmocka_unit_test(kept_check_of_an_unchanged_card_costs_its_read_binaries_plus_one),
+        cmocka_unit_test(kept_check_sees_new_content_and_a_removed_card),
+        cmocka_unit_test(fault_at_every_command_of_a_kept_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

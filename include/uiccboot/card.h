@@ -208,6 +208,47 @@ UCB_API int ucb_card_read_bootstrap(struct ucb_apdu *a, const struct ucb_card_op
                                     uint8_t *buf, size_t cap, struct ucb_card_info *out);
 
 /**
+ * What a kept read keeps between calls: the logical channel with the
+ * bootstrap EF selected (and the SCP03 session of the options, when there
+ * is one). Caller-allocated; ucb_card_keep_init() before first use.
+ */
+struct ucb_card_keep {
+    bool open;
+    bool scp03;                /**< the options' SCP03 session belongs to this keep */
+    uint8_t channel;
+    uint32_t size;             /**< FCP size of the EF at the last walk */
+    struct ucb_card_info info; /**< the card as the last walk found it */
+};
+
+/** Initialise (nothing kept). Cannot fail. */
+UCB_API void ucb_card_keep_init(struct ucb_card_keep *k);
+
+/**
+ * Read the bootstrap file for a check at Register/Update, at minimal cost.
+ * The first call walks like ucb_card_read_bootstrap() but leaves the
+ * logical channel open with the EF selected (and the SCP03 session
+ * installed). Later calls, when the transport reports no card event, send
+ * only the READ BINARYs of the file and one READ BINARY at its end that must
+ * answer 6B00 (the file did not grow): ceil(size / chunk) + 1 C-APDUs. Any
+ * deviation (a reset or re-insertion, a status word, a MAC failure, a size
+ * change) closes what was kept and walks again. On the basic channel
+ * (cards without logical channels) nothing is kept: the basic channel is
+ * shared with the modem.
+ * @return as ucb_card_read_bootstrap(); UCB_ERR_CARD_REMOVED when the
+ *         transport says the card is gone.
+ */
+UCB_API int ucb_card_read_kept(struct ucb_apdu *a, const struct ucb_card_opts *opts,
+                               struct ucb_card_keep *k, uint8_t *buf, size_t cap,
+                               struct ucb_card_info *out);
+
+/**
+ * Close what @p k keeps: the SCP03 session (wiped) and, when
+ * @p card_answers, the logical channel (MANAGE CHANNEL close).
+ */
+UCB_API void ucb_card_keep_close(struct ucb_apdu *a, const struct ucb_card_opts *opts,
+                                 struct ucb_card_keep *k, bool card_answers);
+
+/**
  * Write @p data to the bootstrap EF found by the same walk, with UPDATE
  * BINARY, then read it back and compare. A file shorter than the EF leaves
  * the tail untouched unless @p pad_ff is set, in which case it is filled
