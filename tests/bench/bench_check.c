@@ -1,0 +1,187 @@
+/*
+ * Benchmark (not a test): the check at Register/Update on an unchanged
+ * card (ucb_card_read_kept after a first walk), plain and at SCP03 level
+ * 33: C-APDUs and bytes per check, and, replayed for callgrind, the host's
+ * instructions per check.
+ *
+ *   build/tests/bench/bench_check SOURCE_ROOT                 the table
+ *   build/tests/bench/bench_check SOURCE_ROOT replay LEVEL    walk, then one
+ *       check replayed from a recording (LEVEL hex, 00 = plain); callgrind
+ *       with --toggle-collect=ucb_bench_check_once counts the check alone
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "uiccboot/uiccboot.h"
+#include "vuicc.h"
+
+#define MAX_X 64
+
+struct recording {
+    size_t n, pos;
+    uint8_t c[MAX_X][UCB_APDU_MAX];
+    size_t clen[MAX_X];
+    uint8_t r[MAX_X][UCB_RAPDU_MAX];
+    size_t rlen[MAX_X];
+    struct ucb_transport inner;
+    bool replay;
+};
+
+static struct recording rec;
+
+static int rec_transmit(void *ctx, const uint8_t *c, size_t clen, uint8_t *r, size_t rcap,
+                        size_t *out_len, uint32_t timeout_ms)
+{
+    struct recording *x = ctx;
+
+    if (x->replay) {
+        if (x->pos >= x->n || clen != x->clen[x->pos] || memcmp(c, x->c[x->pos], clen) != 0 ||
+            x->rlen[x->pos] > rcap)
+            return UCB_ERR_TRANSPORT;
+        memcpy(r, x->r[x->pos], x->rlen[x->pos]);
+        *out_len = x->rlen[x->pos++];
+        return 0;
+    }
+    int rc = x->inner.transmit(x->inner.ctx, c, clen, r, rcap, out_len, timeout_ms);
+    if (rc == 0 && x->n < MAX_X) {
+        memcpy(x->c[x->n], c, clen);
+        x->clen[x->n] = clen;
+        memcpy(x->r[x->n], r, *out_len);
+        x->rlen[x->n++] = *out_len;
+    }
+    return rc;
+}
+
+static int no_event(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static int fixed_challenge(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    for (size_t i = 0; i < len; i++)
+        out[i] = (uint8_t)(0xA0 + i);
+    return 0;
+}
+
+static uint8_t file[UCB_BOOTSTRAP_MAX + 1], out[UCB_BOOTSTRAP_MAX];
+static struct ucb_scp03_keys keys;
+static struct ucb_scp03_config cfg;
+static struct ucb_scp03 session;
+static struct ucb_card_opts opts;
+static struct ucb_card_keep keep;
+static struct ucb_apdu engine;
+
+/* One check; separate and not inlined so callgrind can isolate it. */
+int ucb_bench_check_once(struct ucb_card_info *info);
+__attribute__((noinline)) int ucb_bench_check_once(struct ucb_card_info *info)
+{
+    return ucb_card_read_kept(&engine, &opts, &keep, out, sizeof(out), info);
+}
+
+/* Walk, then one check. Recording: against the card. Replay: the same
+ * exchange from the recording (the walk included, untimed). */
+static int walk_and_check(struct vuicc *card, uint8_t level, bool replay,
+                          struct ucb_card_info *walk, struct ucb_card_info *check)
+{
+    struct ucb_transport t = {rec_transmit, NULL, no_event, &rec, 0};
+
+    if (!replay) {
+        memset(&rec, 0, sizeof(rec));
+        vuicc_transport(card, &rec.inner);
+    } else {
+        rec.pos = 0;
+        rec.replay = true;
+    }
+    ucb_apdu_init(&engine, &t);
+    memset(&opts, 0, sizeof(opts));
+    ucb_card_keep_init(&keep);
+    if (level != 0) {
+        cfg.keys = &keys;
+        cfg.level = level;
+        cfg.random = fixed_challenge;
+        ucb_scp03_init(&session);
+        opts.scp03 = &session;
+        opts.scp03_cfg = &cfg;
+    }
+    int rc = ucb_card_read_kept(&engine, &opts, &keep, out, sizeof(out), walk);
+    if (rc < 0)
+        return rc;
+    uint32_t out0 = engine.n_bytes_out, in0 = engine.n_bytes_in;
+    rc = replay ? ucb_bench_check_once(check)
+                : ucb_card_read_kept(&engine, &opts, &keep, out, sizeof(out), check);
+    if (!replay && rc >= 0) {
+        printf("%-16s walk %2u C-APDUs, check %u C-APDUs, %u bytes out, %u bytes in\n",
+               level ? "SCP03 level 33" : "plain", (unsigned)walk->n_commands,
+               (unsigned)check->n_commands, (unsigned)(engine.n_bytes_out - out0),
+               (unsigned)(engine.n_bytes_in - in0));
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *root = argc > 1 ? argv[1] : ".";
+    struct vuicc_profile p;
+    struct ucb_card_info walk, check;
+    char path[4096], err[200];
+    struct vuicc *card;
+    size_t len;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/fixtures/bootstrap/r1-three-accounts.bin", root);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        perror(path);
+        return 3;
+    }
+    len = fread(file, 1, sizeof(file), f);
+    fclose(f);
+    vuicc_profile_default(&p);
+    p.scp03.len = 16;
+    p.scp03.kvn = 0x30;
+    p.scp03.i_param = 0x70;
+    for (size_t i = 0; i < 16; i++) {
+        p.scp03.enc[i] = keys.enc[i] = (uint8_t)i;
+        p.scp03.mac[i] = keys.mac[i] = (uint8_t)(0x10 + i);
+        p.scp03.dek[i] = keys.dek[i] = (uint8_t)(0x20 + i);
+    }
+    keys.len = 16;
+    keys.kvn = 0x30;
+    card = vuicc_new(&p, file, len, err, sizeof(err));
+    if (card == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return 3;
+    }
+    if (argc > 3 && strcmp(argv[2], "replay") == 0) {
+        uint8_t level = (uint8_t)strtoul(argv[3], NULL, 16);
+        int rc = walk_and_check(card, level, false, &walk, &check);
+        if (rc >= 0) {
+            ucb_card_keep_close(&engine, &opts, &keep, false);
+            rc = walk_and_check(card, level, true, &walk, &check);
+        }
+        vuicc_free(card);
+        if (rc < 0) {
+            fprintf(stderr, "check failed: %s\n", ucb_strerror(rc));
+            return 1;
+        }
+        printf("replayed check of R1 at level %02X: %u C-APDUs\n", level,
+               (unsigned)check.n_commands);
+        return 0;
+    }
+    printf("R1 (304 B), check on an unchanged card (ucb_card_read_kept)\n");
+    int rc = walk_and_check(card, 0x00, false, &walk, &check);
+    ucb_card_keep_close(&engine, &opts, &keep, true);
+    if (rc >= 0)
+        rc = walk_and_check(card, 0x33, false, &walk, &check);
+    ucb_card_keep_close(&engine, &opts, &keep, true);
+    vuicc_free(card);
+    if (rc < 0) {
+        fprintf(stderr, "check failed: %s\n", ucb_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
