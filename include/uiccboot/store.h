@@ -86,25 +86,59 @@ struct ucb_store_ram {
     uint32_t n_saves;   /**< saves so far (tests and figures) */
 };
 
-/** Initialise (empty) and fill @p out with its ops. Cannot fail. */
+/**
+ * Initialise (empty) and fill @p out with its ops. Cannot fail.
+ * load() of a store never saved gives valid = false; save() copies the
+ * record (UCB_ERR_ARG for a record ucb_prov_serialize() would refuse, so a
+ * bug shows in tests on the RAM store as it would on the file store).
+ */
 UCB_API void ucb_store_ram_init(struct ucb_store_ram *r, struct ucb_store *out);
 
 /* ---- serialisation (for stores that write bytes: file, flash) ---- */
 
-/** Bytes of a serialised record (fixed size, little overhead). */
-#define UCB_PROV_SERIAL_SIZE (4u + 2u + 1u + 10u + 32u + 4u + 2u + UCB_PROV_MAX * 17u + 4u)
+/** Format version written by ucb_prov_serialize(); others are refused. */
+#define UCB_PROV_FORMAT_VERSION 1u
+
+/** Record flags the format knows; a record with other bits is refused. */
+#define UCB_PROV_FLAGS_KNOWN (UCB_PROV_REMAPPED | UCB_PROV_DISOWNED)
+
+/**
+ * Bytes of a serialised record (fixed size: every one of the UCB_PROV_MAX
+ * slots is written, unused ones as zeros, so a flash slot never changes
+ * size). Layout, all integers little-endian:
+ *
+ *     0   4  magic "UCBP"
+ *     4   2  format version (UCB_PROV_FORMAT_VERSION)
+ *     6   1  valid (0 or 1)
+ *     7   1  iccid_len (0..10)
+ *     8  10  iccid, zero after iccid_len
+ *    18  32  fingerprint
+ *    50   4  bs_deadline
+ *    54   2  n (0..UCB_PROV_MAX)
+ *    56  17  x UCB_PROV_MAX records: oid, iid, card_iid, ssid (2 each),
+ *            flags (1), hash (8); slots from n on are all zero
+ *   end   4  CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
+ *
+ * A record written with another UCB_PROV_MAX has another size and is
+ * refused (the caller treats it as "no provenance").
+ */
+#define UCB_PROV_SERIAL_SIZE (4u + 2u + 1u + 1u + 10u + 32u + 4u + 2u + UCB_PROV_MAX * 17u + 4u)
 
 /**
  * Serialise @p p into @p out: magic "UCBP", format version, fields, and a
- * CRC-32 of everything before it. @return UCB_PROV_SERIAL_SIZE or
- * UCB_ERR_BUFFER.
+ * CRC-32 of everything before it. With @p out NULL, only measures.
+ * @return UCB_PROV_SERIAL_SIZE, UCB_ERR_BUFFER (@p cap too small), or
+ * UCB_ERR_ARG (@p p NULL, or a record the format cannot hold: n >
+ * UCB_PROV_MAX, iccid_len > 10, flags outside UCB_PROV_FLAGS_KNOWN).
  */
 UCB_API int ucb_prov_serialize(const struct ucb_provenance *p, uint8_t *out, size_t cap);
 
 /**
- * Parse bytes written by ucb_prov_serialize(). @return 0, or UCB_ERR_STORE
- * (wrong magic, unknown version, bad checksum, bad counts) with @p out
- * cleared.
+ * Parse bytes written by ucb_prov_serialize(). The bytes are untrusted:
+ * @p len must be exactly UCB_PROV_SERIAL_SIZE and every field in range.
+ * @return 0, UCB_ERR_ARG (@p out NULL, or @p in NULL with @p len > 0), or
+ * UCB_ERR_STORE (wrong size or magic, unknown version, bad checksum, counts
+ * out of range, unknown flags, non-zero padding) with @p out cleared.
  */
 UCB_API int ucb_prov_deserialize(const uint8_t *in, size_t len, struct ucb_provenance *out);
 
