@@ -1,3 +1,777 @@
-/* stub: being written */
+/*
+ * The bridge (include/uiccboot/bridge.h): scenario tests over the in-process
+ * virtual UICC and the reference core, an adapter-failure sweep over every
+ * mutating operation of an apply, and an APDU fault sweep over a check.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
 #include <stdio.h>
-int main(void) { puts("stub"); return 77; }
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+#include "uiccboot/apdu.h"
+#include "uiccboot/bootstrap.h"
+#include "uiccboot/bridge.h"
+#include "uiccboot/err.h"
+#include "uiccboot/ref_core.h"
+#include "uiccboot/store.h"
+#include "uiccboot/tlv.h"
+#include "vuicc.h"
+
+#define R1 "fixtures/bootstrap/r1-three-accounts.bin"
+#define MINIMAL "fixtures/bootstrap/valid-minimal-account.bin"
+#define BS_ONLY "fixtures/bootstrap/valid-bootstrap-only-psk.bin"
+#define INVALID "fixtures/bootstrap/invalid-acc-two-bootstrap.bin"
+#define MAX_ACTIONS 256
+
+struct rec_action {
+    struct ucb_bridge_action a;
+};
+
+struct rig {
+    struct vuicc *card;
+    struct vuicc_profile prof;
+    struct ucb_transport t;
+    struct ucb_apdu apdu;
+    struct ucb_ref_core core;
+    struct ucb_adapter adapter;
+    struct ucb_store_ram ram;
+    struct ucb_store store;
+    uint8_t file[UCB_BOOTSTRAP_MAX];
+    uint8_t undo[UCB_BOOTSTRAP_MAX];
+    struct ucb_bridge b;
+    struct ucb_bridge_config cfg;
+    struct rec_action act[MAX_ACTIONS];
+    size_t n_act;
+    int ev_count[16];
+    bool verbose;
+};
+
+static void on_event(void *ctx, const struct ucb_bridge_event *ev)
+{
+    struct rig *r = ctx;
+    if ((unsigned)ev->kind < 16) r->ev_count[ev->kind]++;
+    if (ev->kind == UCB_BRIDGE_EV_ACTION && r->n_act < MAX_ACTIONS)
+        r->act[r->n_act++].a = *ev->action;
+    if (r->verbose) {
+        if (ev->kind == UCB_BRIDGE_EV_ACTION)
+            printf("  action op=%d /%u/%u ssid=%u undo=%d\n", ev->action->op, ev->action->oid,
+                   ev->action->iid, ev->action->ssid, ev->action->undo);
+        else
+            printf("  event %d err=%d\n", ev->kind, ev->err);
+    }
+}
+
+static void load_card(struct rig *r, const char *fixture)
+{
+    size_t len;
+    uint8_t *f = test_read_file(fixture, &len);
+    char err[200] = "";
+    if (r->card == NULL) {
+        r->card = vuicc_new(&r->prof, f, len, err, sizeof err);
+        if (r->card == NULL) fail_msg("vuicc_new: %s", err);
+    } else if (vuicc_reload(r->card, &r->prof, f, len, err, sizeof err) != 0) {
+        fail_msg("vuicc_reload: %s", err);
+    }
+    free(f);
+}
+
+static void bridge_new(struct rig *r)
+{
+    memset(&r->cfg, 0, sizeof r->cfg);
+    r->cfg.apdu = &r->apdu;
+    r->cfg.store = r->store;
+    r->cfg.adapter = r->adapter;
+    r->cfg.file_buf = r->file;
+    r->cfg.file_cap = sizeof r->file;
+    r->cfg.undo_buf = r->undo;
+    r->cfg.undo_cap = sizeof r->undo;
+    r->cfg.event = on_event;
+    r->cfg.event_ctx = r;
+    ucb_bridge_init(&r->b, &r->cfg);
+}
+
+static struct rig *rig_new(const char *fixture)
+{
+    struct rig *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    vuicc_profile_default(&r->prof);
+    load_card(r, fixture);
+    vuicc_transport(r->card, &r->t);
+    ucb_apdu_init(&r->apdu, &r->t);
+    ucb_ref_core_init(&r->core);
+    ucb_ref_core_adapter(&r->core, &r->adapter);
+    ucb_store_ram_init(&r->ram, &r->store);
+    bridge_new(r);
+    return r;
+}
+
+static void rig_free(struct rig *r)
+{
+    ucb_bridge_deinit(&r->b);
+    ucb_apdu_deinit(&r->apdu);
+    vuicc_free(r->card);
+    free(r);
+}
+
+static void clear_log(struct rig *r)
+{
+    r->n_act = 0;
+    memset(r->ev_count, 0, sizeof r->ev_count);
+}
+
+static size_t count_op(const struct rig *r, enum ucb_bridge_op op)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_act; i++)
+        if (r->act[i].a.op == op && !r->act[i].a.undo) n++;
+    return n;
+}
+
+/* ---- the app's own (non-card) instances ---- */
+
+static size_t security_tlv(uint8_t *out, size_t cap, const char *uri, uint16_t ssid)
+{
+    struct ucb_tlv_writer w;
+    ucb_tlv_writer_init(&w, out, cap);
+    ucb_tlv_put_raw(&w, UCB_TLV_RESOURCE, 0, uri, strlen(uri));
+    ucb_tlv_put_bool(&w, UCB_TLV_RESOURCE, 1, false);
+    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 2, 3);
+    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 10, ssid);
+    int n = ucb_tlv_writer_finish(&w);
+    assert_true(n > 0);
+    return (size_t)n;
+}
+
+static size_t server_tlv(uint8_t *out, size_t cap, uint16_t ssid)
+{
+    struct ucb_tlv_writer w;
+    ucb_tlv_writer_init(&w, out, cap);
+    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 0, ssid);
+    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 1, 600);
+    ucb_tlv_put_bool(&w, UCB_TLV_RESOURCE, 6, true);
+    ucb_tlv_put_raw(&w, UCB_TLV_RESOURCE, 7, "U", 1);
+    int n = ucb_tlv_writer_finish(&w);
+    assert_true(n > 0);
+    return (size_t)n;
+}
+
+static void app_create(struct rig *r, uint16_t oid, uint16_t iid, const uint8_t *tlv, size_t len)
+{
+    CHECK_EQ("app create", r->adapter.ops->create(r->adapter.ctx, oid, iid, tlv, len), 0);
+}
+
+/* The app's device object /3/0 and its own server 900 (/0/9, /1/9). */
+static void app_objects(struct rig *r)
+{
+    uint8_t buf[128];
+    static const uint8_t dev[] = {0xC8, 0x00, 0x04, 'A', 'C', 'M', 'E'};
+    app_create(r, 3, 0, dev, sizeof dev);
+    app_create(r, 0, 9, buf, security_tlv(buf, sizeof buf, "coap://op.example:5683", 900));
+    app_create(r, 1, 9, buf, server_tlv(buf, sizeof buf, 900));
+}
+
+/* ---- snapshots of the core ---- */
+
+struct snap {
+    size_t n;
+    struct {
+        uint16_t oid, iid;
+        size_t len;
+        uint8_t tlv[UCB_REF_MAX_TLV];
+    } i[UCB_REF_MAX_INSTANCES];
+};
+
+static void snapshot(const struct rig *r, struct snap *s)
+{
+    memset(s, 0, sizeof *s);
+    s->n = ucb_ref_core_count(&r->core);
+    for (size_t k = 0; k < s->n; k++) {
+        const uint8_t *t;
+        size_t len;
+        assert_int_equal(ucb_ref_core_nth(&r->core, k, &s->i[k].oid, &s->i[k].iid, &t, &len), 0);
+        s->i[k].len = len;
+        memcpy(s->i[k].tlv, t, len);
+    }
+}
+
+static void check_snap_equal(const char *name, const struct snap *a, const struct snap *b)
+{
+    CHECK_EQ(name, a->n, b->n);
+    for (size_t k = 0; k < a->n; k++) {
+        CHECK_EQ(name, a->i[k].oid, b->i[k].oid);
+        CHECK_EQ(name, a->i[k].iid, b->i[k].iid);
+        test_check_bytes(name, a->i[k].tlv, a->i[k].len, b->i[k].tlv, b->i[k].len);
+    }
+}
+
+static bool has(const struct rig *r, uint16_t oid, uint16_t iid)
+{
+    const uint8_t *t;
+    size_t len;
+    return ucb_ref_core_get(&r->core, oid, iid, &t, &len) == 0;
+}
+
+/*
+ * The core holds exactly: the app's instances of @p app (unchanged) plus
+ * one instance per card instance of @p fixture (NULL: none), with the card's
+ * bytes, under the ID provenance records.
+ */
+static void check_core_is(const char *name, struct rig *r, const struct snap *app,
+                          const char *fixture, size_t refused)
+{
+    size_t n_card = 0;
+    for (size_t k = 0; k < app->n; k++) {
+        const uint8_t *t;
+        size_t len;
+        if (ucb_ref_core_get(&r->core, app->i[k].oid, app->i[k].iid, &t, &len) != 0)
+            fail_msg("%s: app instance /%u/%u gone", name, app->i[k].oid, app->i[k].iid);
+        test_check_bytes(name, t, len, app->i[k].tlv, app->i[k].len);
+    }
+    if (fixture != NULL) {
+        size_t flen;
+        uint8_t *f = test_read_file(fixture, &flen);
+        static struct ucb_bootstrap bs;
+        assert_int_equal(ucb_bs_decode(&bs, f, flen, NULL), 0);
+        for (size_t i = 0; i < bs.ninst; i++) {
+            uint16_t oid = bs.obj[bs.inst[i].object].oid;
+            const struct ucb_prov_rec *rec = NULL;
+            for (size_t j = 0; j < r->b.prov.n; j++)
+                if (r->b.prov.rec[j].oid == oid && r->b.prov.rec[j].card_iid == bs.inst[i].iid)
+                    rec = &r->b.prov.rec[j];
+            if (rec == NULL) continue; /* refused */
+            struct ucb_tlv_cursor c;
+            struct ucb_tlv tl;
+            ucb_tlv_cursor_init(&c, f + bs.inst[i].offset, flen - bs.inst[i].offset, 0,
+                                UCB_TLV_ALLOW(UCB_TLV_OBJECT_INSTANCE));
+            assert_int_equal(ucb_tlv_next(&c, &tl), 1);
+            const uint8_t *t;
+            size_t len;
+            if (ucb_ref_core_get(&r->core, oid, rec->iid, &t, &len) != 0)
+                fail_msg("%s: card instance /%u/%u missing", name, oid, rec->iid);
+            test_check_bytes(name, t, len, tl.value, tl.len);
+            n_card++;
+        }
+        CHECK_EQ(name, n_card + refused, bs.ninst);
+        free(f);
+    }
+    CHECK_EQ(name, ucb_ref_core_count(&r->core), app->n + n_card);
+}
+
+/* ---- scenarios ---- */
+
+static void first_boot_applies_every_account_then_says_register(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    struct snap app;
+    app_objects(r);
+    snapshot(r, &app);
+    enum ucb_bridge_next next = UCB_BRIDGE_NEXT_REGISTER;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
+    CHECK_EQ("inserted", r->ev_count[UCB_BRIDGE_EV_INSERTED], 1);
+    check_core_is("first boot", r, &app, R1, 0);
+    CHECK_EQ("creates", count_op(r, UCB_BRIDGE_CREATE), 7);
+    assert_true(r->ram.saved);
+    assert_true(ucb_bridge_owns_ssid(&r->b, 101));
+    assert_true(ucb_bridge_owns_ssid(&r->b, 102));
+    assert_false(ucb_bridge_owns_ssid(&r->b, 900));
+    /* Security is created before Server for each account. */
+    size_t sec = MAX_ACTIONS, srv = 0;
+    for (size_t i = 0; i < r->n_act; i++) {
+        if (r->act[i].a.op != UCB_BRIDGE_CREATE || r->act[i].a.ssid != 101) continue;
+        if (r->act[i].a.oid == 0) sec = i;
+        if (r->act[i].a.oid == 1) srv = i;
+    }
+    assert_true(sec < srv);
+    rig_free(r);
+}
+
+static void unchanged_card_check_changes_nothing(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    struct snap before, after;
+    snapshot(r, &before);
+    uint32_t saves = r->ram.n_saves;
+    clear_log(r);
+    uint32_t n0 = r->apdu.n_commands;
+    CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), 0);
+    /* Goal: ceil(304 / 256) + 1 C-APDUs on an unchanged card (kept read). */
+    CHECK_EQ("C-APDUs of a check", r->apdu.n_commands - n0, 3);
+    CHECK_EQ("before_update", ucb_bridge_before_update(&r->b, 102), 0);
+    CHECK_EQ("C-APDUs of two checks", r->apdu.n_commands - n0, 6);
+    CHECK_EQ("unchanged events", r->ev_count[UCB_BRIDGE_EV_UNCHANGED], 2);
+    CHECK_EQ("actions", r->n_act, 0);
+    CHECK_EQ("saves", r->ram.n_saves, saves);
+    snapshot(r, &after);
+    check_snap_equal("unchanged", &after, &before);
+    rig_free(r);
+}
+
+static void non_card_server_check_sends_no_apdu(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    app_objects(r);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    uint32_t n = vuicc_apdu_count(r->card);
+    clear_log(r);
+    CHECK_EQ("before_register 900", ucb_bridge_before_register(&r->b, 900), 0);
+    CHECK_EQ("before_update 900", ucb_bridge_before_update(&r->b, 900), 0);
+    CHECK_EQ("apdus", vuicc_apdu_count(r->card), n);
+    CHECK_EQ("events", r->n_act + (size_t)r->ev_count[UCB_BRIDGE_EV_UNCHANGED], 0);
+    rig_free(r);
+}
+
+static void content_change_replaces_changed_and_removes_gone_accounts(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    struct snap app;
+    app_objects(r);
+    snapshot(r, &app);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("register 101", ucb_ref_core_register(&r->core, 101), 0);
+    CHECK_EQ("register 102", ucb_ref_core_register(&r->core, 102), 0);
+    load_card(r, MINIMAL); /* same ICCID, account 101 only, other content */
+    clear_log(r);
+    CHECK_EQ("before_update 101", ucb_bridge_before_update(&r->b, 101), 0);
+    CHECK_EQ("changed", r->ev_count[UCB_BRIDGE_EV_CHANGED], 1);
+    check_core_is("content change", r, &app, MINIMAL, 0);
+    assert_true(ucb_bridge_owns_ssid(&r->b, 101));
+    assert_false(ucb_bridge_owns_ssid(&r->b, 102));
+    /* the old 101 and 102 went out of use first; 102 was de-registered */
+    assert_true(count_op(r, UCB_BRIDGE_DISABLE) >= 2);
+    assert_true(r->n_act > 0 && r->act[0].a.op == UCB_BRIDGE_DISABLE);
+    const struct ucb_ref_server *s = ucb_ref_core_server(&r->core, 102);
+    assert_non_null(s);
+    assert_false(s->registered);
+    /* the new 101 is usable */
+    CHECK_EQ("register new 101", ucb_ref_core_register(&r->core, 101), 0);
+    CHECK_EQ("before_update 102", ucb_bridge_before_update(&r->b, 102), 0); /* not card's now */
+    rig_free(r);
+}
+
+static void iccid_change_applies_the_new_card(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    struct snap app;
+    app_objects(r);
+    snapshot(r, &app);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    strcpy(r->prof.iccid, "8988211000000430028");
+    load_card(r, R1); /* same content, another card */
+    clear_log(r);
+    CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), 0);
+    CHECK_EQ("inserted", r->ev_count[UCB_BRIDGE_EV_INSERTED], 1);
+    CHECK_EQ("deletes", count_op(r, UCB_BRIDGE_DELETE), 7);
+    CHECK_EQ("creates", count_op(r, UCB_BRIDGE_CREATE), 7);
+    check_core_is("iccid change", r, &app, R1, 0);
+    CHECK_EQ("iccid stored", r->ram.p.iccid_len, 10);
+    rig_free(r);
+}
+
+static void removed_card_deletes_only_card_instances(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    struct snap app;
+    app_objects(r);
+    snapshot(r, &app);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("observe: register", ucb_ref_core_register(&r->core, 101), 0);
+    CHECK_EQ("observe", ucb_ref_core_observe(&r->core, 101), 0);
+    vuicc_remove(r->card);
+    clear_log(r);
+    CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), UCB_ERR_NOT_PRESENT);
+    CHECK_EQ("removed", r->ev_count[UCB_BRIDGE_EV_REMOVED], 1);
+    check_core_is("removal", r, &app, NULL, 0);
+    assert_false(r->ram.p.valid);
+    CHECK_EQ("records", r->ram.p.n, 0);
+    const struct ucb_ref_server *s = ucb_ref_core_server(&r->core, 101);
+    assert_non_null(s);
+    CHECK_EQ("observations", s->observations, 0);
+    assert_false(s->registered);
+    /* CR 003 order for 101: observations cancelled, Server deleted, Security, de-register */
+    size_t i_cancel = MAX_ACTIONS, i_srv = MAX_ACTIONS, i_sec = MAX_ACTIONS, i_dereg = MAX_ACTIONS;
+    size_t i_acl = MAX_ACTIONS;
+    for (size_t i = 0; i < r->n_act; i++) {
+        const struct ucb_bridge_action *a = &r->act[i].a;
+        if (a->op == UCB_BRIDGE_DELETE && a->oid == 2 && i_acl == MAX_ACTIONS) i_acl = i;
+        if (a->ssid != 101) continue;
+        if (a->op == UCB_BRIDGE_CANCEL_OBSERVATIONS) i_cancel = i;
+        if (a->op == UCB_BRIDGE_DELETE && a->oid == 1) i_srv = i;
+        if (a->op == UCB_BRIDGE_DELETE && a->oid == 0) i_sec = i;
+        if (a->op == UCB_BRIDGE_DEREGISTER) i_dereg = i;
+    }
+    assert_true(i_acl < i_cancel);
+    assert_true(i_cancel < i_srv);
+    assert_true(i_srv < i_sec);
+    assert_true(i_sec < i_dereg && i_dereg < MAX_ACTIONS);
+    /* app server untouched and usable */
+    CHECK_EQ("register 900", ucb_ref_core_register(&r->core, 900), 0);
+    rig_free(r);
+}
+
+static void card_removed_while_off_is_cleaned_up_at_boot(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    struct snap app;
+    app_objects(r);
+    snapshot(r, &app);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    /* power off: the core (persistent) and the store survive; the card goes */
+    vuicc_remove(r->card);
+    bridge_new(r);
+    clear_log(r);
+    CHECK_EQ("start again", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("next", next, UCB_BRIDGE_NEXT_FACTORY_BOOTSTRAP);
+    CHECK_EQ("removed", r->ev_count[UCB_BRIDGE_EV_REMOVED], 1);
+    check_core_is("removed while off", r, &app, NULL, 0);
+    rig_free(r);
+}
+
+static void card_changed_while_off_is_applied_at_boot(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    struct snap app;
+    app_objects(r);
+    snapshot(r, &app);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    load_card(r, MINIMAL);
+    bridge_new(r);
+    CHECK_EQ("start again", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
+    check_core_is("changed while off", r, &app, MINIMAL, 0);
+    rig_free(r);
+}
+
+static void core_without_persistence_gets_the_card_again_at_boot(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    ucb_ref_core_init(&r->core); /* reboot of a core that forgets */
+    struct snap none;
+    snapshot(r, &none);
+    bridge_new(r);
+    CHECK_EQ("start again", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
+    check_core_is("re-applied", r, &none, R1, 0);
+    rig_free(r);
+}
+
+static void instance_id_collision_is_remapped(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    uint8_t buf[128];
+    app_create(r, 0, 1, buf, security_tlv(buf, sizeof buf, "coap://own.example:5683", 900));
+    app_create(r, 1, 9, buf, server_tlv(buf, sizeof buf, 900));
+    struct snap app;
+    snapshot(r, &app);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    check_core_is("remap", r, &app, R1, 0);
+    bool remapped = false;
+    for (size_t j = 0; j < r->b.prov.n; j++) {
+        const struct ucb_prov_rec *rec = &r->b.prov.rec[j];
+        if (rec->oid == 0 && rec->card_iid == 1) {
+            CHECK_EQ("remapped iid", rec->iid, 3); /* 0..2 are the card's own IDs */
+            assert_true(rec->flags & UCB_PROV_REMAPPED);
+            remapped = true;
+        }
+    }
+    assert_true(remapped);
+    /* unchanged check keeps it; removal deletes /0/3 and not the app's /0/1 */
+    CHECK_EQ("check", ucb_bridge_before_register(&r->b, 101), 0);
+    vuicc_remove(r->card);
+    CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
+    check_core_is("remap removal", r, &app, NULL, 0);
+    rig_free(r);
+}
+
+static void ssid_collision_refuses_the_card_account(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    uint8_t buf[128];
+    app_create(r, 0, 7, buf, security_tlv(buf, sizeof buf, "coap://own.example:5683", 101));
+    app_create(r, 1, 7, buf, server_tlv(buf, sizeof buf, 101));
+    struct snap app;
+    snapshot(r, &app);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
+    assert_true(count_op(r, UCB_BRIDGE_REFUSE) >= 1);
+    assert_false(ucb_bridge_owns_ssid(&r->b, 101));
+    assert_true(ucb_bridge_owns_ssid(&r->b, 102));
+    /* refused: /0/1 and /1/0 of 101, and /2/0 whose target /1/0 was refused */
+    check_core_is("ssid collision", r, &app, R1, 3);
+    /* the app's server 101 is not the card's: no check, no APDU */
+    uint32_t n = vuicc_apdu_count(r->card);
+    CHECK_EQ("before_register 101", ucb_bridge_before_register(&r->b, 101), 0);
+    CHECK_EQ("apdus", vuicc_apdu_count(r->card), n);
+    vuicc_remove(r->card);
+    CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
+    check_core_is("ssid collision removal", r, &app, NULL, 0);
+    rig_free(r);
+}
+
+static void bootstrap_only_card_asks_for_client_initiated_bootstrap(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(BS_ONLY);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("next", next, UCB_BRIDGE_NEXT_CLIENT_BOOTSTRAP);
+    struct snap none = {0};
+    check_core_is("bootstrap only", r, &none, BS_ONLY, 0);
+    rig_free(r);
+}
+
+static void no_card_at_boot_asks_for_factory_bootstrap(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    vuicc_remove(r->card);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("next", next, UCB_BRIDGE_NEXT_FACTORY_BOOTSTRAP);
+    CHECK_EQ("instances", ucb_ref_core_count(&r->core), 0);
+    rig_free(r);
+}
+
+static void invalid_card_data_keeps_the_old_state(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    app_objects(r);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    struct snap before, after;
+    snapshot(r, &before);
+    struct ucb_provenance p = r->ram.p;
+    load_card(r, INVALID);
+    clear_log(r);
+    CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), UCB_ERR_INVALID);
+    CHECK_EQ("invalid event", r->ev_count[UCB_BRIDGE_EV_INVALID], 1);
+    CHECK_EQ("actions", r->n_act, 0);
+    snapshot(r, &after);
+    check_snap_equal("invalid", &after, &before);
+    assert_memory_equal(&r->ram.p, &p, sizeof p);
+    rig_free(r);
+}
+
+static void bootstrap_write_disowns_and_removal_leaves_it(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    /* A Bootstrap-Server rewrites /1/1 (server 102) out of band; nobody tells the bridge. */
+    uint8_t buf[128];
+    size_t n = server_tlv(buf, sizeof buf, 102);
+    CHECK_EQ("bs write", ucb_ref_core_bs_write(&r->core, 1, 1, buf, n), 0);
+    /* And writes /3/0, which it tells the bridge about (not a card instance). */
+    CHECK_EQ("notify other", ucb_bridge_notify(&r->b, 3, 0, false), 0);
+    /* It deletes /2/1 and says so. */
+    CHECK_EQ("bs delete", ucb_ref_core_bs_delete(&r->core, 2, 1), 1);
+    CHECK_EQ("notify", ucb_bridge_notify(&r->b, 2, 1, true), 1);
+    vuicc_remove(r->card);
+    clear_log(r);
+    CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
+    /* the rewritten /1/1 stays (read back: not what the card wrote) */
+    const uint8_t *t;
+    size_t len;
+    CHECK_EQ("rewritten server kept", ucb_ref_core_get(&r->core, 1, 1, &t, &len), 0);
+    test_check_bytes("kept bytes", t, len, buf, n);
+    CHECK_EQ("count", ucb_ref_core_count(&r->core), 1);
+    assert_true(count_op(r, UCB_BRIDGE_DISOWN) >= 1);
+    rig_free(r);
+}
+
+static void bootstrap_account_timeout_starts_after_apply(void **state)
+{
+    (void)state;
+    /* R1's bootstrap account has timeout 0 (infinite): the tick never deletes it */
+    struct rig *r = rig_new(R1);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("tick", ucb_bridge_tick(&r->b, 100), 0);
+    CHECK_EQ("tick later", ucb_bridge_tick(&r->b, 100000000), 0);
+    assert_true(has(r, 0, 0));
+    CHECK_EQ("no deadline", r->ram.p.bs_deadline, 0);
+    rig_free(r);
+}
+
+/* ---- sweeps ---- */
+
+/* An adapter failure at every mutating op of an apply rolls back exactly. */
+static void sweep_adapter_failure(const char *from, const char *to, bool remove)
+{
+    for (uint32_t k = 1;; k++) {
+        struct rig *r = rig_new(from);
+        app_objects(r);
+        enum ucb_bridge_next next;
+        CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+        struct snap before, after;
+        snapshot(r, &before);
+        struct ucb_provenance p = r->ram.p;
+        if (remove) vuicc_remove(r->card);
+        else load_card(r, to);
+        uint32_t m0 = ucb_ref_core_mutations(&r->core);
+        ucb_ref_core_fail_at(&r->core, k);
+        int rc = ucb_bridge_before_register(&r->b, 101);
+        uint32_t used = ucb_ref_core_mutations(&r->core) - m0;
+        if (used < k) { /* the apply finished before op k: done */
+            assert_true(rc == 0 || rc == UCB_ERR_NOT_PRESENT);
+            printf("  %s -> %s: %u mutating ops swept\n", from, to ? to : "removal", k - 1);
+            assert_true(k > 8); /* an apply of these cards takes more steps than that */
+            rig_free(r);
+            return;
+        }
+        char name[64];
+        snprintf(name, sizeof name, "%s fail at %u", to ? to : "removal", k);
+        CHECK_EQ(name, rc, UCB_ERR_ADAPTER);
+        CHECK_EQ(name, r->ev_count[UCB_BRIDGE_EV_APPLY_FAILED], 1);
+        snapshot(r, &after);
+        check_snap_equal(name, &after, &before);
+        assert_memory_equal(&r->ram.p, &p, sizeof p);
+        /* servers of the old state are back in use */
+        const struct ucb_ref_server *s = ucb_ref_core_server(&r->core, 101);
+        if (s != NULL) assert_false(s->disabled);
+        /* and the next check completes the change */
+        ucb_ref_core_fail_at(&r->core, 0);
+        rc = ucb_bridge_before_register(&r->b, 101);
+        assert_true(rc == 0 || rc == UCB_ERR_NOT_PRESENT);
+        rig_free(r);
+    }
+}
+
+static void adapter_failure_at_every_op_rolls_back(void **state)
+{
+    (void)state;
+    sweep_adapter_failure(R1, MINIMAL, false);
+    sweep_adapter_failure(MINIMAL, R1, false);
+    sweep_adapter_failure(R1, NULL, true);
+}
+
+static void adapter_failure_at_first_boot_leaves_only_app_instances(void **state)
+{
+    (void)state;
+    for (uint32_t k = 1; k < 64; k++) {
+        struct rig *r = rig_new(R1);
+        app_objects(r);
+        struct snap app;
+        snapshot(r, &app);
+        uint32_t m0 = ucb_ref_core_mutations(&r->core);
+        ucb_ref_core_fail_at(&r->core, k);
+        enum ucb_bridge_next next;
+        int rc = ucb_bridge_start(&r->b, &next);
+        if (ucb_ref_core_mutations(&r->core) - m0 < k) {
+            CHECK_EQ("start", rc, 0);
+            assert_true(k > 7); /* 7 creates */
+            rig_free(r);
+            return;
+        }
+        CHECK_EQ("start fails", rc, UCB_ERR_ADAPTER);
+        CHECK_EQ("next", next, UCB_BRIDGE_NEXT_FACTORY_BOOTSTRAP);
+        check_core_is("first boot rollback", r, &app, NULL, 0);
+        rig_free(r);
+    }
+    fail_msg("sweep did not end");
+}
+
+/* Removal or a mute card at every APDU of a check: old state, or card share removed. */
+static void apdu_fault_at_every_index_is_consistent(void **state)
+{
+    (void)state;
+    static const enum vuicc_fault_kind kinds[] = {VUICC_FAULT_REMOVE, VUICC_FAULT_MUTE};
+    for (size_t kk = 0; kk < 2; kk++)
+        for (uint32_t k = 1;; k++) {
+            struct rig *r = rig_new(R1);
+            struct snap app, before, after;
+            uint8_t buf[128];
+            app_create(r, 0, 9, buf, security_tlv(buf, sizeof buf, "coap://op:5683", 900));
+            snapshot(r, &app);
+            enum ucb_bridge_next next;
+            CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+            snapshot(r, &before);
+            r->prof.fault_at = k;
+            r->prof.fault_kind = kinds[kk];
+            load_card(r, MINIMAL); /* a change, so every APDU of the walk matters */
+            clear_log(r);
+            int rc = ucb_bridge_before_register(&r->b, 101);
+            bool fired = vuicc_apdu_count(r->card) >= k;
+            char name[64];
+            snprintf(name, sizeof name, "fault %d at apdu %u", (int)kinds[kk], k);
+            snapshot(r, &after);
+            if (!fired) {
+                printf("  fault kind %d: %u APDU indexes swept\n", (int)kinds[kk], k - 1);
+                assert_true(k > 3); /* at least the kept check's commands */
+                CHECK_EQ(name, rc, 0);
+                check_core_is(name, r, &app, MINIMAL, 0);
+                rig_free(r);
+                break;
+            }
+            if (kinds[kk] == VUICC_FAULT_REMOVE) {
+                CHECK_EQ(name, rc, UCB_ERR_NOT_PRESENT);
+                check_core_is(name, r, &app, NULL, 0);
+            } else if (rc == 0) {
+                /* The silence hit the cheap check of the kept channel; the
+                 * bridge walked again and applied the change whole. */
+                check_core_is(name, r, &app, MINIMAL, 0);
+            } else {
+                CHECK_EQ(name, r->ev_count[UCB_BRIDGE_EV_READ_FAILED], 1);
+                check_snap_equal(name, &after, &before);
+            }
+            rig_free(r);
+        }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(first_boot_applies_every_account_then_says_register),
+        cmocka_unit_test(unchanged_card_check_changes_nothing),
+        cmocka_unit_test(non_card_server_check_sends_no_apdu),
+        cmocka_unit_test(content_change_replaces_changed_and_removes_gone_accounts),
+        cmocka_unit_test(iccid_change_applies_the_new_card),
+        cmocka_unit_test(removed_card_deletes_only_card_instances),
+        cmocka_unit_test(card_removed_while_off_is_cleaned_up_at_boot),
+        cmocka_unit_test(card_changed_while_off_is_applied_at_boot),
+        cmocka_unit_test(core_without_persistence_gets_the_card_again_at_boot),
+        cmocka_unit_test(instance_id_collision_is_remapped),
+        cmocka_unit_test(ssid_collision_refuses_the_card_account),
+        cmocka_unit_test(bootstrap_only_card_asks_for_client_initiated_bootstrap),
+        cmocka_unit_test(no_card_at_boot_asks_for_factory_bootstrap),
+        cmocka_unit_test(invalid_card_data_keeps_the_old_state),
+        cmocka_unit_test(bootstrap_write_disowns_and_removal_leaves_it),
+        cmocka_unit_test(bootstrap_account_timeout_starts_after_apply),
+        cmocka_unit_test(adapter_failure_at_every_op_rolls_back),
+        cmocka_unit_test(adapter_failure_at_first_boot_leaves_only_app_instances),
+        cmocka_unit_test(apdu_fault_at_every_index_is_consistent),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
