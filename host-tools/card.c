@@ -457,6 +457,29 @@ static void card_error(int rc, const struct ucb_card_info *info)
         tool_err("card: %s at %s", ucb_strerror(rc), step);
 }
 
+int tool_card_begin(const struct tool_opts *o, struct ucb_apdu **out_apdu,
+                    struct ucb_card_opts *out_opts)
+{
+    int rc = card_opts(o, out_opts);
+
+    if (rc != TOOL_OK)
+        return rc;
+    rc = open_session(o, &session);
+    if (rc != TOOL_OK) {
+        close_session(&session);
+        scp03_wipe();
+        return rc;
+    }
+    *out_apdu = &session.a;
+    return TOOL_OK;
+}
+
+void tool_card_end(void)
+{
+    close_session(&session);
+    scp03_wipe();
+}
+
 int tool_card_read(const struct tool_opts *o, uint8_t *buf, size_t cap, size_t *out_len,
                    struct ucb_card_info *info)
 {

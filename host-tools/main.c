@@ -16,7 +16,8 @@
 #define UCB_TOOL_VERSION "unknown"
 #endif
 
-enum opt_bits { OPT_JSON = 1, OPT_SECRETS = 2, OPT_OUTPUT = 4, OPT_CARD = 8, OPT_WRITE = 16 };
+enum opt_bits { OPT_JSON = 1, OPT_SECRETS = 2, OPT_OUTPUT = 4, OPT_CARD = 8, OPT_WRITE = 16,
+                OPT_WATCH = 32 };
 
 /* The positional argument: required, allowed only without a card, or none. */
 enum positional { POS_REQUIRED, POS_FILE_OR_CARD, POS_NONE };
@@ -105,6 +106,21 @@ static const struct command commands[] = {
      "\n"
      "Exit status: 0 read and decoded, 1 the content does not decode, 2 usage error,\n"
      "3 the card cannot be read (the message says at which step and status word).\n"},
+    {"watch", tool_cmd_watch, OPT_JSON | OPT_CARD | OPT_WATCH, POS_NONE,
+     "watch [CARD-OPTIONS] [--json] [--interval MS] [--checks N] [--store FILE]",
+     "Keep a reference in-memory LwM2M client core fed from the card, as a device\n"
+     "would: apply the card at start, hand card events (removal, insertion,\n"
+     "another card) to the bridge, and check the card before each periodic Update\n"
+     "with a server the card created. One line per event with its actions.\n"
+     "\n"
+     "  --json          each line {\"event\": \"...\", \"actions\": [{\"op\", \"path\",\n"
+     "                  \"ssid\"}], \"iccid\", \"commands\"}\n"
+     "  --interval MS   time between checks (default 1000)\n"
+     "  --checks N      stop after N rounds (default: until SIGINT/SIGTERM)\n"
+     "  --store FILE    keep provenance in FILE across runs (default: in memory)\n"
+     "\n" CARD_HELP
+     "\n"
+     "Exit status: 0 stopped, 2 usage error, 3 the card or reader cannot be opened.\n"},
     {"write", tool_cmd_write, OPT_CARD | OPT_WRITE, POS_REQUIRED,
      "write FILE [CARD-OPTIONS] [--force] [--pad]",
      "Write FILE to the card's EF LwM2M_Bootstrap with UPDATE BINARY and read it\n"
@@ -261,6 +277,16 @@ static int run_command(const struct command *c, int argc, char **argv)
                 o.force = true;
             } else if ((c->opts & OPT_WRITE) && strcmp(a, "--pad") == 0) {
                 o.pad = true;
+            } else if ((c->opts & OPT_WATCH) &&
+                       (strcmp(a, "--interval") == 0 || strcmp(a, "--checks") == 0)) {
+                if (i + 1 >= argc || parse_baud(argv[i + 1],
+                                                a[2] == 'i' ? &o.interval_ms : &o.checks) != 0)
+                    return usage_error(c, "needs a number: ", a);
+                i++;
+            } else if ((c->opts & OPT_WATCH) && strcmp(a, "--store") == 0) {
+                if (i + 1 >= argc)
+                    return usage_error(c, "missing argument to ", a);
+                o.store = argv[++i];
             } else if ((c->opts & OPT_CARD) && card_value_opt(&o, a) != NULL) {
                 const char **slot = card_value_opt(&o, a);
 

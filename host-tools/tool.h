@@ -45,6 +45,9 @@ struct tool_opts {
     const char *scp03_level;  /**< --scp03-level HEX */
     const char *scp03_policy; /**< --scp03-policy require|prefer */
     bool trace;          /**< --trace */
+    unsigned interval_ms;     /**< watch --interval MS */
+    unsigned checks;          /**< watch --checks N (0 = until stopped) */
+    const char *store;        /**< watch --store FILE (provenance across runs) */
     bool force;          /**< write --force: write content that fails validation */
     bool pad;            /**< write --pad: fill the rest of the EF with FF */
 };
@@ -140,6 +143,7 @@ int tool_cmd_encode(const struct tool_opts *o);
 int tool_cmd_readers(const struct tool_opts *o);
 int tool_cmd_dump(const struct tool_opts *o);
 int tool_cmd_write(const struct tool_opts *o);
+int tool_cmd_watch(const struct tool_opts *o);
 
 /* card.c ------------------------------------------------------------------ */
 
@@ -150,6 +154,17 @@ int tool_cmd_write(const struct tool_opts *o);
  */
 int tool_card_read(const struct tool_opts *o, uint8_t *buf, size_t cap, size_t *out_len,
                    struct ucb_card_info *info);
+
+/**
+ * Open the card the options name for a long-running command (watch): the
+ * engine over the transport in *out_apdu, reader options in *out_opts
+ * (SCP03 session included). Prints why and returns a TOOL_* code on failure.
+ */
+int tool_card_begin(const struct tool_opts *o, struct ucb_apdu **out_apdu,
+                    struct ucb_card_opts *out_opts);
+
+/** Close what tool_card_begin() opened and wipe the keys. */
+void tool_card_end(void);
 
 /** The "card" object of dump/validate --json: {"iccid","aid","path","sha256"}. */
 json_t *tool_card_json(const struct ucb_card_info *info);

@@ -4,6 +4,9 @@
 #
 #   scripts/virtual-card.sh [-b BUILD] [--profile CARD.json] BOOTSTRAP-FILE -- COMMAND...
 #
+# COMMAND gets UCB_SIMCARD_PID, the card's process, to remove, insert or
+# reload the card with signals.
+#
 # pcscd 1.9.9 always uses /run/pcscd/pcscd.comm and vpcd listens on fixed
 # ports, so everything runs in a private mount and network namespace
 # (unshare -mn): a tmpfs on /run and its own loopback. Nothing collides with
@@ -48,6 +51,10 @@ cleanup() {
   rm -rf "$log"
 }
 trap cleanup EXIT
+
+# The command may drive the card: SIGUSR1 removes it, SIGUSR2 inserts it,
+# SIGHUP reloads FILE and the profile (docs/simcard.md).
+export UCB_SIMCARD_PID=$card_pid
 
 # Wait until pcscd sees the card in the first virtual reader.
 for _ in $(seq 1 100); do

@@ -484,8 +484,14 @@ static int apply(struct ucb_bridge *b, bool have_card)
     for (size_t g = 0; g < n_gone; g++) {
         const uint16_t ssid = gone_ssid[g];
         bool had_server = false;
+        /* An account that is only replaced (same SSID, new content) keeps
+         * its place in the Access Control instances: CR 003 is for a
+         * server that goes away. */
+        bool returns = false;
+        for (size_t k = 0; k < nn && !returns; k++)
+            returns = nw[k].state == NEW_ADD && is_account_oid(nw[k].oid) && nw[k].ssid == ssid;
         if (ssid != SSID_BOOTSTRAP) {
-            rc = acl_cleanup(b, ssid);
+            rc = returns ? 0 : acl_cleanup(b, ssid);
             if (rc < 0) goto fail;
             rc = server_step(b, UCB_BRIDGE_CANCEL_OBSERVATIONS, UCB_CAP_OBSERVATIONS,
                              ops(b)->cancel_observations, ssid);

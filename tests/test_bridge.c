@@ -750,11 +750,59 @@ static void apdu_fault_at_every_index_is_consistent(void **state)
         }
 }
 
+/* R1 with server 101's Lifetime 3600 -> 7200 (c2 01 0e 10 -> c2 01 1c 20):
+ * an over-the-air change of one account that keeps its SSID. */
+static void replaced_account_keeps_acl_instances_and_removal_leaves_nothing(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1);
+    struct snap app, before;
+    app_objects(r);
+    snapshot(r, &app);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    snapshot(r, &before);
+
+    size_t len;
+    uint8_t *f = test_read_file(R1, &len);
+    bool patched = false;
+    for (size_t i = 0; i + 4 <= len && !patched; i++)
+        if (f[i] == 0xc2 && f[i + 1] == 0x01 && f[i + 2] == 0x0e && f[i + 3] == 0x10) {
+            f[i + 2] = 0x1c;
+            f[i + 3] = 0x20;
+            patched = true;
+        }
+    assert_true(patched);
+    char err[200];
+    assert_int_equal(vuicc_reload(r->card, &r->prof, f, len, err, sizeof err), 0);
+    free(f);
+    clear_log(r);
+    CHECK_EQ("before_register 101", ucb_bridge_before_register(&r->b, 101), 0);
+    CHECK_EQ("changed", r->ev_count[UCB_BRIDGE_EV_CHANGED], 1);
+    for (size_t i = 0; i < r->n_act; i++) {
+        const struct ucb_bridge_action *a = &r->act[i].a;
+        if (a->op == UCB_BRIDGE_ACL_CHANGE || (a->ssid == 102 && a->op != UCB_BRIDGE_SKIP))
+            fail_msg("replacing account 101 touched %s: action %d on /%u/%u ssid %u",
+                     a->ssid == 102 ? "account 102" : "an ACL", (int)a->op, a->oid, a->iid,
+                     a->ssid);
+    }
+    /* Then the card goes: everything it created goes, nothing is disowned. */
+    vuicc_remove(r->card);
+    clear_log(r);
+    CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), UCB_ERR_NOT_PRESENT);
+    for (size_t i = 0; i < r->n_act; i++)
+        if (r->act[i].a.op == UCB_BRIDGE_DISOWN)
+            fail_msg("/%u/%u disowned at removal", r->act[i].a.oid, r->act[i].a.iid);
+    check_core_is("removal after a replaced account", r, &app, NULL, 0);
+    rig_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(first_boot_applies_every_account_then_says_register),
         cmocka_unit_test(unchanged_card_check_changes_nothing),
+        cmocka_unit_test(replaced_account_keeps_acl_instances_and_removal_leaves_nothing),
         cmocka_unit_test(non_card_server_check_sends_no_apdu),
         cmocka_unit_test(content_change_replaces_changed_and_removes_gone_accounts),
         cmocka_unit_test(iccid_change_applies_the_new_card),
