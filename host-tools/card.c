@@ -457,6 +457,37 @@ static void card_error(int rc, const struct ucb_card_info *info)
         tool_err("card: %s at %s", ucb_strerror(rc), step);
 }
 
+/* A reader without a card, for `watch`: every exchange says so. */
+static int absent_transmit(void *ctx, const uint8_t *c, size_t cl, uint8_t *r, size_t rc_,
+                           size_t *n, uint32_t t)
+{
+    (void)ctx, (void)c, (void)cl, (void)r, (void)rc_, (void)t;
+    *n = 0;
+    return UCB_ERR_CARD_REMOVED;
+}
+
+static int absent_event(void *ctx)
+{
+    (void)ctx;
+    return UCB_ERR_CARD_REMOVED;
+}
+
+static bool waiting_for_card;
+
+int tool_card_reopen(const struct tool_opts *o)
+{
+    struct ucb_transport t;
+
+    if (!waiting_for_card)
+        return 0;
+    if (ucb_pcsc_open(&session.pcsc, o->reader) != 0)
+        return -1;
+    ucb_pcsc_transport(&session.pcsc, &t);
+    session.a.transport = t; /* the bridge keeps its engine; only the transport changes */
+    waiting_for_card = false;
+    return 1;
+}
+
 int tool_card_begin(const struct tool_opts *o, struct ucb_apdu **out_apdu,
                     struct ucb_card_opts *out_opts)
 {
@@ -464,6 +495,24 @@ int tool_card_begin(const struct tool_opts *o, struct ucb_apdu **out_apdu,
 
     if (rc != TOOL_OK)
         return rc;
+    waiting_for_card = false;
+    if (o->at == NULL && o->sim == NULL) {
+        /* watch starts with or without a card in the reader */
+        struct ucb_pcsc probe;
+        memset(&probe, 0, sizeof(probe));
+        rc = ucb_pcsc_open(&probe, o->reader);
+        ucb_pcsc_close(&probe);
+        if (rc == UCB_ERR_CARD_REMOVED) {
+            struct ucb_transport t = {absent_transmit, NULL, absent_event, NULL, 0};
+            memset(&session, 0, sizeof(session));
+            session.kind = CARD_PCSC;
+            session.fd.fd = -1;
+            ucb_apdu_init(&session.a, &t);
+            waiting_for_card = true;
+            *out_apdu = &session.a;
+            return TOOL_OK;
+        }
+    }
     rc = open_session(o, &session);
     if (rc != TOOL_OK) {
         close_session(&session);
@@ -476,6 +525,11 @@ int tool_card_begin(const struct tool_opts *o, struct ucb_apdu **out_apdu,
 
 void tool_card_end(void)
 {
+    if (waiting_for_card) {
+        ucb_apdu_deinit(&session.a);
+        scp03_wipe();
+        return;
+    }
     close_session(&session);
     scp03_wipe();
 }

@@ -163,6 +163,13 @@ int tool_card_read(const struct tool_opts *o, uint8_t *buf, size_t cap, size_t *
 int tool_card_begin(const struct tool_opts *o, struct ucb_apdu **out_apdu,
                     struct ucb_card_opts *out_opts);
 
+/**
+ * After tool_card_begin() found the PC/SC reader empty: try to connect to
+ * the card now. 1 when it just connected, 0 when it was connected (or never
+ * waiting), -1 when the reader is still empty.
+ */
+int tool_card_reopen(const struct tool_opts *o);
+
 /** Close what tool_card_begin() opened and wipe the keys. */
 void tool_card_end(void);
 

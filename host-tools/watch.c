@@ -267,6 +267,16 @@ int tool_cmd_watch(const struct tool_opts *o)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     rc = ucb_bridge_start(&bridge, &next);
+    {
+        static const char *const names[] = {"register", "factory-bootstrap",
+                                            "client-initiated-bootstrap"};
+        const char *nx = (unsigned)next < 3u ? names[next] : "unknown";
+        if (out.json)
+            printf("{\"event\":\"start\",\"next\":\"%s\"}\n", nx);
+        else
+            printf("start: next %s\n", nx);
+        fflush(stdout);
+    }
     check_servers();
     for (unsigned round = 0; !stop && (o->checks == 0 || round < o->checks); round++) {
         struct timespec ts = {(time_t)(interval / 1000), (long)(interval % 1000) * 1000000L};
@@ -274,6 +284,13 @@ int tool_cmd_watch(const struct tool_opts *o)
         }
         if (stop)
             break;
+        int reopened = tool_card_reopen(o);
+        if (reopened < 0)
+            continue; /* still no card in the reader */
+        if (reopened == 1) {
+            (void)ucb_bridge_card_event(&bridge, true);
+            continue;
+        }
         if (apdu->transport.card_event != NULL) {
             int ev = apdu->transport.card_event(apdu->transport.ctx);
             if (ev == UCB_ERR_CARD_REMOVED) {

@@ -40,6 +40,6 @@ kill -HUP "$UCB_SIMCARD_PID"
 step "card B removed"
 kill -USR1 "$UCB_SIMCARD_PID"
 
-step "reboot with the card gone (provenance from the last run: card B's share is cleaned up before any registration)"
+step "reboot with the card gone: the stored provenance is checked before any registration"
 kill "$watch"; wait "$watch" 2>/dev/null || true
 "$tool" watch --reader 0 --interval 1000 --checks 2 --store "$work/provenance.bin"

@@ -42,15 +42,23 @@ demo)
   install_missing "${demo_pkgs[@]}"
   setup build-demo -Dtests=false
   ninja -C build-demo
-  # The main job: pcscd with the vpcd driver and the virtual UICC holding
-  # the reference card content R1, in a private namespace; then read the
-  # card through PC/SC as on a real reader.
-  echo "== virtual UICC with fixtures/bootstrap/r1-three-accounts.bin on pcscd + vpcd"
-  bash scripts/virtual-card.sh -b build-demo fixtures/bootstrap/r1-three-accounts.bin -- \
+  # The main job: pcscd with the vpcd driver and the virtual UICC, in a
+  # private namespace; the card is read through PC/SC as on a real reader,
+  # then the bridge runs the whole lifecycle against the reference core
+  # (boot with card A, unchanged check, OTA change, swap to card B, removal,
+  # reboot with the card gone).
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  cp fixtures/bootstrap/r1-three-accounts.bin "$work/card.bin"
+  chmod u+w "$work/card.bin"
+  echo '{}' >"$work/profile.json"
+  echo "== virtual UICC holding fixtures/bootstrap/r1-three-accounts.bin on pcscd + vpcd"
+  bash scripts/virtual-card.sh -b build-demo --profile "$work/profile.json" "$work/card.bin" -- \
     bash -c 'set -e
       echo "== uiccboot readers"; build-demo/host-tools/uiccboot readers
       echo "== uiccboot dump --reader 0"; build-demo/host-tools/uiccboot dump --reader 0
-      echo "== uiccboot validate --reader 0"; build-demo/host-tools/uiccboot validate --reader 0'
+      echo; echo "== the bridge at work: uiccboot watch on the reference LwM2M core"
+      bash scripts/demo-lifecycle.sh build-demo "$0" "$1"' "$work/card.bin" "$work/profile.json"
   ;;
 test)
   install_missing "${test_pkgs[@]}"
