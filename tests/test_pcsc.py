@@ -561,6 +561,83 @@ def session_keys(keyfile, trace):
     return []
 
 
+def test_watch_lifecycle():
+    """The bridge through pcscd: uiccboot watch --json on the reference core
+    while the card is changed over the air, swapped, removed and re-inserted."""
+    work_card = os.path.join(TMP, "watch-card.bin")
+    prof = os.path.join(TMP, "watch-profile.json")
+    shutil.copyfile(fixture("r1-three-accounts.bin"), work_card)
+    with open(prof, "w") as f:
+        json.dump({"iccid": DEFAULT_ICCID}, f)
+    card = with_card(work_card, prof)
+    if card is None:
+        check("watch: card up", False)
+        return
+    store = os.path.join(TMP, "watch-provenance.bin")
+    w = subprocess.Popen([TOOL, "watch", "--reader", "0", "--json", "--interval", "300",
+                          "--store", store], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    events = []
+
+    def wait_for(kind, timeout=15.0):
+        end = time.time() + timeout
+        while time.time() < end:
+            line = w.stdout.readline()
+            if not line:
+                return None
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            events.append(ev)
+            if ev.get("event") == kind:
+                return ev
+        return None
+
+    try:
+        ev = wait_for("inserted")
+        paths = sorted(a["path"] for a in (ev or {}).get("actions", []) if a["op"] == "create")
+        check("watch: boot with card A creates its 7 instances",
+              paths == ["/0/0", "/0/1", "/0/2", "/1/0", "/1/1", "/2/0", "/2/1"], str(ev))
+        ev = wait_for("unchanged")
+        check("watch: a check on the unchanged card takes 3 C-APDUs and does nothing",
+              ev is not None and ev["commands"] == 3 and ev["actions"] == [], str(ev))
+        # over the air: Lifetime of server 101 changes
+        data = bytearray(open(work_card, "rb").read())
+        i = data.find(bytes.fromhex("c2010e10"))
+        data[i + 2:i + 4] = bytes.fromhex("1c20")
+        with open(work_card, "wb") as f:
+            f.write(data)
+        card.signal(signal.SIGHUP)
+        ev = wait_for("changed")
+        ops = [(a["op"], a.get("ssid")) for a in (ev or {}).get("actions", [])]
+        check("watch: an OTA change replaces account 101 only (disable first, enable last)",
+              ev is not None and ops[0] == ("disable", 101) and ops[-1] == ("enable", 101)
+              and all(s in (101, None) for _, s in ops), str(ops))
+        # swap to card B
+        shutil.copyfile(fixture("valid-avsystem-example.bin"), work_card)
+        with open(prof, "w") as f:
+            json.dump({"iccid": "8944500000000000001"}, f)
+        card.signal(signal.SIGHUP)
+        ev = wait_for("inserted")
+        check("watch: a swapped card is applied with its ICCID",
+              ev is not None and ev.get("iccid") == "8944500000000000001"
+              and sorted(ev["objects"]) == ["/0/1", "/1/1"], str(ev))
+        card.signal(signal.SIGUSR1)
+        ev = wait_for("removed")
+        check("watch: removal deletes the card's instances and de-registers",
+              ev is not None and ev["objects"] == []
+              and ("deregister", 1) in [(a["op"], a.get("ssid")) for a in ev["actions"]], str(ev))
+    finally:
+        w.terminate()
+        try:
+            w.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            w.kill()
+        card.stop()
+    check("watch exits 0 on SIGTERM", w.returncode == 0, str(w.returncode))
+
+
 def test_fault_sweep():
     """A fault at each C-APDU of the walk: a clean error, never a partial file."""
     r1 = fixture("r1-three-accounts.bin")
@@ -642,6 +719,7 @@ def main():
         test_write()
         test_transport_events()
         test_scp03()
+        test_watch_lifecycle()
         test_fault_sweep()
     finally:
         pcscd.terminate()
