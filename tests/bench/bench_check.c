@@ -14,58 +14,10 @@
 #include <string.h>
 
 #include "uiccboot/uiccboot.h"
+#include "recorder.h"
 #include "vuicc.h"
 
-#define MAX_X 64
-
-struct recording {
-    size_t n, pos;
-    uint8_t c[MAX_X][UCB_APDU_MAX];
-    size_t clen[MAX_X];
-    uint8_t r[MAX_X][UCB_RAPDU_MAX];
-    size_t rlen[MAX_X];
-    struct ucb_transport inner;
-    bool replay;
-};
-
-static struct recording rec;
-
-static int rec_transmit(void *ctx, const uint8_t *c, size_t clen, uint8_t *r, size_t rcap,
-                        size_t *out_len, uint32_t timeout_ms)
-{
-    struct recording *x = ctx;
-
-    if (x->replay) {
-        if (x->pos >= x->n || clen != x->clen[x->pos] || memcmp(c, x->c[x->pos], clen) != 0 ||
-            x->rlen[x->pos] > rcap)
-            return UCB_ERR_TRANSPORT;
-        memcpy(r, x->r[x->pos], x->rlen[x->pos]);
-        *out_len = x->rlen[x->pos++];
-        return 0;
-    }
-    int rc = x->inner.transmit(x->inner.ctx, c, clen, r, rcap, out_len, timeout_ms);
-    if (rc == 0 && x->n < MAX_X) {
-        memcpy(x->c[x->n], c, clen);
-        x->clen[x->n] = clen;
-        memcpy(x->r[x->n], r, *out_len);
-        x->rlen[x->n++] = *out_len;
-    }
-    return rc;
-}
-
-static int no_event(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static int fixed_challenge(void *ctx, uint8_t *out, size_t len)
-{
-    (void)ctx;
-    for (size_t i = 0; i < len; i++)
-        out[i] = (uint8_t)(0xA0 + i);
-    return 0;
-}
+static struct recorder rec;
 
 static uint8_t file[UCB_BOOTSTRAP_MAX + 1], out[UCB_BOOTSTRAP_MAX];
 static struct ucb_scp03_keys keys;
@@ -87,14 +39,13 @@ __attribute__((noinline)) int ucb_bench_check_once(struct ucb_card_info *info)
 static int walk_and_check(struct vuicc *card, uint8_t level, bool replay,
                           struct ucb_card_info *walk, struct ucb_card_info *check)
 {
-    struct ucb_transport t = {rec_transmit, NULL, no_event, &rec, 0};
+    struct ucb_transport t, inner;
 
     if (!replay) {
-        memset(&rec, 0, sizeof(rec));
-        vuicc_transport(card, &rec.inner);
+        vuicc_transport(card, &inner);
+        recorder_record(&rec, &inner, &t);
     } else {
-        rec.pos = 0;
-        rec.replay = true;
+        recorder_replay(&rec, &t);
     }
     ucb_apdu_init(&engine, &t);
     memset(&opts, 0, sizeof(opts));
@@ -102,7 +53,7 @@ static int walk_and_check(struct vuicc *card, uint8_t level, bool replay,
     if (level != 0) {
         cfg.keys = &keys;
         cfg.level = level;
-        cfg.random = fixed_challenge;
+        cfg.random = recorder_fixed_random;
         ucb_scp03_init(&session);
         opts.scp03 = &session;
         opts.scp03_cfg = &cfg;
