@@ -707,8 +707,9 @@ static void adapter_failure_at_first_boot_leaves_only_app_instances(void **state
 static void apdu_fault_at_every_index_is_consistent(void **state)
 {
     (void)state;
-    static const enum vuicc_fault_kind kinds[] = {VUICC_FAULT_REMOVE, VUICC_FAULT_MUTE};
-    for (size_t kk = 0; kk < 2; kk++)
+    static const enum vuicc_fault_kind kinds[] = {VUICC_FAULT_REMOVE, VUICC_FAULT_MUTE,
+                                                  VUICC_FAULT_SW};
+    for (size_t kk = 0; kk < 3; kk++)
         for (uint32_t k = 1;; k++) {
             struct rig *r = rig_new(R1);
             struct snap app, before, after;
@@ -720,6 +721,7 @@ static void apdu_fault_at_every_index_is_consistent(void **state)
             snapshot(r, &before);
             r->prof.fault_at = k;
             r->prof.fault_kind = kinds[kk];
+            r->prof.fault_sw = 0x6F00;
             load_card(r, MINIMAL); /* a change, so every APDU of the walk matters */
             clear_log(r);
             int rc = ucb_bridge_before_register(&r->b, 101);
@@ -797,11 +799,117 @@ static void replaced_account_keeps_acl_instances_and_removal_leaves_nothing(void
     rig_free(r);
 }
 
+/* ---- the same sweeps with SCP03 (level 33) ---- */
+
+static struct ucb_scp03_keys sc_keys;
+static struct ucb_scp03_config sc_cfg;
+static struct ucb_scp03 sc_session;
+static struct ucb_card_opts sc_opts;
+
+/* A rig whose card is an SCP03 security domain that keeps the file to
+ * sessions with C-MAC and R-ENC, read by a bridge at level 33. */
+static struct rig *rig_new_scp03(const char *fixture)
+{
+    struct rig *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    vuicc_profile_default(&r->prof);
+    r->prof.scp03.len = 16;
+    r->prof.scp03.kvn = 0x30;
+    r->prof.scp03.i_param = 0x70;
+    r->prof.scp03_required = true;
+    memset(&sc_keys, 0, sizeof sc_keys);
+    for (size_t i = 0; i < 16; i++) {
+        r->prof.scp03.enc[i] = sc_keys.enc[i] = (uint8_t)i;
+        r->prof.scp03.mac[i] = sc_keys.mac[i] = (uint8_t)(0x10 + i);
+        r->prof.scp03.dek[i] = sc_keys.dek[i] = (uint8_t)(0x20 + i);
+    }
+    sc_keys.len = 16;
+    sc_keys.kvn = 0x30;
+    memset(&sc_cfg, 0, sizeof sc_cfg);
+    sc_cfg.keys = &sc_keys;
+    ucb_scp03_init(&sc_session);
+    memset(&sc_opts, 0, sizeof sc_opts);
+    sc_opts.scp03 = &sc_session;
+    sc_opts.scp03_cfg = &sc_cfg;
+    load_card(r, fixture);
+    vuicc_transport(r->card, &r->t);
+    ucb_apdu_init(&r->apdu, &r->t);
+    ucb_ref_core_init(&r->core);
+    ucb_ref_core_adapter(&r->core, &r->adapter);
+    ucb_store_ram_init(&r->ram, &r->store);
+    bridge_new(r);
+    r->cfg.reader = &sc_opts;
+    r->b.cfg.reader = &sc_opts;
+    return r;
+}
+
+/* Every fault kind at every C-APDU of a secured check that finds new
+ * content: the old state kept, the new one applied whole, or (removal) the
+ * card's share removed; non-card instances never touched; the session
+ * always wiped once the bridge lets go. */
+static void apdu_fault_at_every_index_with_scp03_is_consistent(void **state)
+{
+    (void)state;
+    static const enum vuicc_fault_kind kinds[] = {VUICC_FAULT_REMOVE, VUICC_FAULT_MUTE,
+                                                  VUICC_FAULT_SW, VUICC_FAULT_NONE};
+    for (size_t kk = 0; kk < 4; kk++)
+        for (uint32_t k = 1;; k++) {
+            struct rig *r = rig_new_scp03(R1);
+            struct snap app, before, after;
+            uint8_t buf[128];
+            app_create(r, 0, 9, buf, security_tlv(buf, sizeof buf, "coap://op:5683", 900));
+            snapshot(r, &app);
+            enum ucb_bridge_next next;
+            CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+            assert_true(r->b.info.route & UCB_ROUTE_SCP03);
+            snapshot(r, &before);
+            if (kinds[kk] == VUICC_FAULT_NONE) {
+                r->prof.corrupt_at = k;
+                r->prof.corrupt_xor = 0x01;
+            } else {
+                r->prof.fault_at = k;
+                r->prof.fault_kind = kinds[kk];
+                r->prof.fault_sw = 0x6F00;
+            }
+            load_card(r, MINIMAL);
+            clear_log(r);
+            int rc = ucb_bridge_before_register(&r->b, 101);
+            bool fired = vuicc_apdu_count(r->card) >= k;
+            char name[64];
+            snprintf(name, sizeof name, "SCP03 fault %d at apdu %u", (int)kinds[kk], k);
+            snapshot(r, &after);
+            if (!fired) {
+                printf("  SCP03 fault kind %d: %u APDU indexes swept\n", (int)kinds[kk], k - 1);
+                CHECK_EQ(name, rc, 0);
+                check_core_is(name, r, &app, MINIMAL, 0);
+                rig_free(r);
+                break;
+            }
+            if (rc == 0) {
+                check_core_is(name, r, &app, MINIMAL, 0);
+            } else if (kinds[kk] == VUICC_FAULT_REMOVE && rc == UCB_ERR_NOT_PRESENT) {
+                check_core_is(name, r, &app, NULL, 0);
+            } else {
+                CHECK_EQ(name, r->ev_count[UCB_BRIDGE_EV_READ_FAILED], 1);
+                check_snap_equal(name, &after, &before);
+            }
+            ucb_bridge_deinit(&r->b);
+            assert_false(ucb_scp03_active(&sc_session));
+            static const uint8_t zero[UCB_SCP03_KEY_MAX];
+            assert_memory_equal(sc_session.s_enc, zero, sizeof zero);
+            assert_memory_equal(sc_session.s_mac, zero, sizeof zero);
+            rig_free(r);
+            if (k > 64)
+                fail_msg("sweep did not end");
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(first_boot_applies_every_account_then_says_register),
         cmocka_unit_test(unchanged_card_check_changes_nothing),
+        cmocka_unit_test(apdu_fault_at_every_index_with_scp03_is_consistent),
         cmocka_unit_test(replaced_account_keeps_acl_instances_and_removal_leaves_nothing),
         cmocka_unit_test(non_card_server_check_sends_no_apdu),
         cmocka_unit_test(content_change_replaces_changed_and_removes_gone_accounts),
