@@ -396,17 +396,29 @@ static int op_disable(void *ctx, uint16_t ssid)
     return 0;
 }
 
-static int op_enable(void *ctx, uint16_t ssid)
+/* The common start of a server operation: the fault knob, then a server
+ * that exists (Server instance or known session). @return 0 or an error;
+ * *out_s is its session, or NULL when it never had one. */
+static int server_op(struct ucb_ref_core *core, uint16_t ssid, struct ucb_ref_server **out_s)
 {
-    struct ucb_ref_core *core = ctx;
-    struct ucb_ref_server *s;
     int rc = gate(core);
 
     if (rc < 0)
         return rc;
     if (!known_server(core, ssid))
         return UCB_ERR_NOT_PRESENT;
-    s = srv_find(core, ssid);
+    *out_s = srv_find(core, ssid);
+    return 0;
+}
+
+static int op_enable(void *ctx, uint16_t ssid)
+{
+    struct ucb_ref_core *core = ctx;
+    struct ucb_ref_server *s = NULL;
+    int rc = server_op(core, ssid, &s);
+
+    if (rc < 0)
+        return rc;
     if (s != NULL)
         s->disabled = false;
     log_server(core, UCB_REF_OP_ENABLE, ssid);
@@ -416,14 +428,11 @@ static int op_enable(void *ctx, uint16_t ssid)
 static int op_deregister(void *ctx, uint16_t ssid)
 {
     struct ucb_ref_core *core = ctx;
-    struct ucb_ref_server *s;
-    int rc = gate(core);
+    struct ucb_ref_server *s = NULL;
+    int rc = server_op(core, ssid, &s);
 
     if (rc < 0)
         return rc;
-    if (!known_server(core, ssid))
-        return UCB_ERR_NOT_PRESENT;
-    s = srv_find(core, ssid);
     if (s != NULL && s->registered) {
         s->registered = false;
         s->deregistrations++;
@@ -435,14 +444,11 @@ static int op_deregister(void *ctx, uint16_t ssid)
 static int op_cancel_observations(void *ctx, uint16_t ssid)
 {
     struct ucb_ref_core *core = ctx;
-    struct ucb_ref_server *s;
-    int rc = gate(core);
+    struct ucb_ref_server *s = NULL;
+    int rc = server_op(core, ssid, &s);
 
     if (rc < 0)
         return rc;
-    if (!known_server(core, ssid))
-        return UCB_ERR_NOT_PRESENT;
-    s = srv_find(core, ssid);
     if (s != NULL)
         s->observations = 0;
     log_server(core, UCB_REF_OP_CANCEL_OBSERVATIONS, ssid);

@@ -18,7 +18,7 @@
 #include "vuicc.h"
 
 static struct recorder rec;
-static uint8_t file[UCB_BOOTSTRAP_MAX + 1], buf[UCB_BOOTSTRAP_MAX], undo[UCB_BOOTSTRAP_MAX];
+static uint8_t buf[UCB_BOOTSTRAP_MAX], undo[UCB_BOOTSTRAP_MAX];
 static struct ucb_scp03_keys keys;
 static struct ucb_scp03_config cfg;
 static struct ucb_scp03 session;
@@ -82,37 +82,12 @@ static int run(struct vuicc *card, uint8_t level, bool replay, unsigned *out_wal
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : ".";
-    struct vuicc_profile p;
-    char path[4096], err[200];
     unsigned walk, check;
     struct vuicc *card;
-    size_t len;
-    FILE *f;
 
-    snprintf(path, sizeof(path), "%s/fixtures/bootstrap/r1-three-accounts.bin", root);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        perror(path);
+    card = bench_card_r1(root, &keys);
+    if (card == NULL)
         return 3;
-    }
-    len = fread(file, 1, sizeof(file), f);
-    fclose(f);
-    vuicc_profile_default(&p);
-    p.scp03.len = 16;
-    p.scp03.kvn = 0x30;
-    p.scp03.i_param = 0x70;
-    for (size_t i = 0; i < 16; i++) {
-        p.scp03.enc[i] = keys.enc[i] = (uint8_t)i;
-        p.scp03.mac[i] = keys.mac[i] = (uint8_t)(0x10 + i);
-        p.scp03.dek[i] = keys.dek[i] = (uint8_t)(0x20 + i);
-    }
-    keys.len = 16;
-    keys.kvn = 0x30;
-    card = vuicc_new(&p, file, len, err, sizeof(err));
-    if (card == NULL) {
-        fprintf(stderr, "%s\n", err);
-        return 3;
-    }
     int rc = 0;
     if (argc > 3 && strcmp(argv[2], "replay") == 0) {
         uint8_t level = (uint8_t)strtoul(argv[3], NULL, 16);

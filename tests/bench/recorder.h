@@ -33,4 +33,14 @@ void recorder_replay(struct recorder *x, struct ucb_transport *out);
 /* A fixed host challenge (ucb_random_fn), so a replayed session matches. */
 int recorder_fixed_random(void *ctx, uint8_t *out, size_t len);
 
+struct vuicc;
+
+/*
+ * The virtual card of the SCP03 and bridge benchmarks: R1 from SOURCE_ROOT
+ * on a card whose PKCS#15 application is an SCP03 security domain (pysim
+ * AES-128 keys, KVN 30, i 70); the host's matching keys into @p keys.
+ * Prints why and returns NULL on failure.
+ */
+struct vuicc *bench_card_r1(const char *root, struct ucb_scp03_keys *keys);
+
 #endif
