@@ -1,0 +1,3 @@
+/* stub: being written */
+#include <stdio.h>
+int main(void) { puts("stub"); return 77; }
