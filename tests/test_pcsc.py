@@ -628,14 +628,33 @@ def test_watch_lifecycle():
         check("watch: removal deletes the card's instances and de-registers",
               ev is not None and ev["objects"] == []
               and ("deregister", 1) in [(a["op"], a.get("ssid")) for a in ev["actions"]], str(ev))
+        card.signal(signal.SIGUSR2)
+        ev = wait_for("inserted")
+        check("watch: the card inserted again is applied again",
+              ev is not None and sorted(ev["objects"]) == ["/0/1", "/1/1"], str(ev))
     finally:
         w.terminate()
         try:
             w.wait(timeout=5)
         except subprocess.TimeoutExpired:
             w.kill()
-        card.stop()
     check("watch exits 0 on SIGTERM", w.returncode == 0, str(w.returncode))
+    # Powered off with card B applied; the card leaves; the device boots.
+    try:
+        card.signal(signal.SIGUSR1)
+        reader_has_card(False)
+        p = subprocess.run([TOOL, "watch", "--reader", "0", "--json", "--interval", "200",
+                            "--checks", "1", "--store", store], capture_output=True, text=True,
+                           timeout=30)
+        lines = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+        kinds = [l.get("event") for l in lines]
+        start = [l for l in lines if l.get("event") == "start"]
+        check("watch: a card removed while off is cleaned up at boot, before registering",
+              p.returncode == 0 and "removed" in kinds and start
+              and kinds.index("removed") < kinds.index("start")
+              and start[0].get("next") == "factory-bootstrap", p.stdout + p.stderr)
+    finally:
+        card.stop()
 
 
 def test_fault_sweep():
