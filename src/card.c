@@ -121,41 +121,107 @@ static void iccid_digits(struct ucb_card_info *out)
     out->iccid_str[k] = '\0';
 }
 
-static int read_iccid(struct walk *w)
+/* ITU-T E.118: the last digit of an ICCID is a Luhn check digit. */
+static bool iccid_luhn_ok(const char *d)
+{
+    size_t n = 0;
+    unsigned sum = 0;
+
+    while (d[n] != '\0') {
+        n++;
+    }
+    if (n < 2u) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char c = d[n - 1u - i];
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        unsigned v = (unsigned)(c - '0');
+        if ((i & 1u) != 0u) {
+            v *= 2u;
+            if (v > 9u) {
+                v -= 9u;
+            }
+        }
+        sum += v;
+    }
+    return sum % 10u == 0u;
+}
+
+/* One read of EF ICCID into @p b: READ BINARY by SFI 02, or SELECT 2FE2 and
+ * READ BINARY for a card that refuses the SFI form. 1 = read, 0 = the card
+ * has no EF ICCID, < 0 = error. */
+static int read_iccid_once(struct walk *w, uint8_t b[UCB_ICCID_MAX])
 {
     static const uint8_t fid[2] = {0x2F, 0xE2};
-    struct ucb_card_info *out = w->out;
-    uint8_t b[UCB_ICCID_MAX];
     uint16_t sw = 0;
     int rc;
 
-    out->step = UCB_STEP_ICCID;
-    w->a->channel = 0;
     /* One command: READ BINARY with SFI 02 selects and reads EF ICCID. */
-    rc = cmd(w, ucb_uicc_read_binary_sfi(w->a, ICCID_SFI, 0, b, sizeof b, &sw), &sw);
+    rc = cmd(w, ucb_uicc_read_binary_sfi(w->a, ICCID_SFI, 0, b, UCB_ICCID_MAX, &sw), &sw);
     if (rc < 0 && UCB_ERR_IS_CARD(rc) && rc != UCB_ERR_CARD_RESPONSE) {
         /* A card refusing the SFI form (6A82, 6A86, 6981, 6B00, 6D00...):
          * select 2FE2 from the MF and read it. */
         rc = cmd(w, ucb_uicc_select_path(w->a, fid, sizeof fid, true, NULL, &sw), &sw);
         if (rc == UCB_ERR_CARD_NOT_FOUND) {
-            out->route |= UCB_ROUTE_NO_ICCID;
             return 0;
         }
         if (rc < 0) {
             return rc;
         }
-        rc = cmd(w, ucb_uicc_read_binary(w->a, 0, b, sizeof b, 0, &sw), &sw);
+        rc = cmd(w, ucb_uicc_read_binary(w->a, 0, b, UCB_ICCID_MAX, 0, &sw), &sw);
     }
     if (rc < 0) {
         return rc;
     }
-    if (rc != (int)sizeof b) {
+    if (rc != (int)UCB_ICCID_MAX) {
         return UCB_ERR_CARD_RESPONSE; /* TS 102 221 13.2: the EF is 10 bytes */
     }
-    memcpy(out->iccid, b, (size_t)rc);
-    out->iccid_len = (uint8_t)rc;
+    return 1;
+}
+
+/*
+ * The ICCID is read in plain (before any secure channel) and is the card's
+ * identity for the bridge: a corrupted transfer would look like another
+ * card. Its Luhn digit (ITU-T E.118) is checked; on a mismatch it is read
+ * once more: a second read that passes is taken, the same failing value
+ * twice is the card's own (a card without a valid check digit, accepted),
+ * and two different failing values are an error.
+ */
+static int read_iccid(struct walk *w)
+{
+    struct ucb_card_info *out = w->out;
+    uint8_t b[UCB_ICCID_MAX];
+    int rc;
+
+    out->step = UCB_STEP_ICCID;
+    w->a->channel = 0;
+    rc = read_iccid_once(w, b);
+    if (rc <= 0) {
+        if (rc == 0) {
+            out->route |= UCB_ROUTE_NO_ICCID;
+        }
+        return rc;
+    }
+    memcpy(out->iccid, b, sizeof b);
+    out->iccid_len = (uint8_t)sizeof b;
     iccid_digits(out);
-    return 0;
+    if (iccid_luhn_ok(out->iccid_str)) {
+        return 0;
+    }
+    uint8_t again[UCB_ICCID_MAX];
+    rc = read_iccid_once(w, again);
+    if (rc <= 0) {
+        return rc < 0 ? rc : UCB_ERR_CARD_RESPONSE;
+    }
+    if (memcmp(again, b, sizeof b) == 0) {
+        return 0; /* the card's own ICCID, check digit and all */
+    }
+    memcpy(out->iccid, again, sizeof again);
+    iccid_digits(out);
+    return iccid_luhn_ok(out->iccid_str) ? 0 : UCB_ERR_CARD_RESPONSE;
 }
 
 /* ---- EF.DIR ---- */

@@ -495,11 +495,43 @@ static void fault_at_every_command_of_a_kept_check(void **state)
     }
 }
 
+/* The ICCID travels in plain before any secure channel: a corrupted one is
+ * caught by its Luhn digit and read again; a card whose own ICCID has no
+ * valid check digit is still read. */
+static void iccid_with_a_bad_check_digit_is_read_again(void **state)
+{
+    (void)state;
+    for (int own = 0; own < 2; own++) {
+        struct fixture *f = setup_card(0, 0, false, 16, 0x33);
+        struct vuicc_profile p;
+        char err[200];
+        f->opts.scp03_cfg = NULL;
+        vuicc_free(f->card);
+        vuicc_profile_default(&p);
+        if (own) {
+            strcpy(p.iccid, "8988211000000430011"); /* Luhn digit wrong on the card itself */
+        } else {
+            p.corrupt_at = 1; /* the ICCID read */
+            p.corrupt_byte = 0;
+            p.corrupt_xor = 0x01;
+        }
+        f->card = vuicc_new(&p, f->file, f->len, err, sizeof(err));
+        assert_non_null(f->card);
+        vuicc_transport(f->card, &f->t);
+        ucb_apdu_init(&f->a, &f->t);
+        assert_int_equal(read_card(f), (int)f->len);
+        assert_string_equal(f->info.iccid_str, own ? "8988211000000430011" : "8988211000000430010");
+        assert_int_equal(f->info.n_commands, 15); /* one more READ BINARY of EF ICCID */
+        teardown_card(f);
+    }
+}
+
 int main(void)
 {
     (void)k128;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_level_and_key_size_reads_the_file),
+        cmocka_unit_test(iccid_with_a_bad_check_digit_is_read_again),
         cmocka_unit_test(r1_at_level_33_takes_at_most_16_commands),
         cmocka_unit_test(pseudo_random_card_challenge_is_checked),
         cmocka_unit_test(wrong_static_keys_fail_without_external_authenticate),
