@@ -175,7 +175,11 @@ struct ucb_card_info {
  *    AID option reads such a card anyway. Only a missing EF.DIR (6A82)
  *    falls back to the standard AID (UCB_ROUTE_NO_EF_DIR).
  *  - EF ICCID must give its 10 bytes; a card without it (6A82) is read
- *    with UCB_ROUTE_NO_ICCID; any other refusal fails the read.
+ *    with UCB_ROUTE_NO_ICCID; any other refusal fails the read. Its Luhn
+ *    digit (ITU-T E.118) is checked: on a mismatch it is read once more
+ *    (a second read that passes is taken, the same value twice is the
+ *    card's own, two different failing values fail the read with
+ *    UCB_ERR_CARD_RESPONSE).
  *  - EF(ODF) and EF(DODF) are read up to 512 bytes each; entries beyond
  *    that are not seen.
  *  - The PIN key reference comes from the PIN status template of the
