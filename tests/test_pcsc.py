@@ -657,6 +657,38 @@ def test_watch_lifecycle():
         card.stop()
 
 
+def test_watch_fault_sweep():
+    """The bridge's first boot through pcscd with a fault at every C-APDU of
+    the walk: the client ends with none or all of the card's instances,
+    never part of them, and watch keeps running (exit 0)."""
+    r1 = fixture("r1-three-accounts.bin")
+    full = ["/0/0", "/0/1", "/0/2", "/1/0", "/1/1", "/2/0", "/2/1"]
+    bad = []
+    n = 13  # the first walk of R1 (no MANAGE CHANNEL close: the channel is kept)
+    for kind in ("sw", "remove"):
+        for k in range(1, n + 1):
+            prof = os.path.join(TMP, "watch-fault.json")
+            with open(prof, "w") as f:
+                json.dump({"faults": {"at": k, "kind": kind, "sw": "6F00"}}, f)
+            card = with_card(r1, prof)
+            if card is None:
+                bad.append("%s@%d: card not up" % (kind, k))
+                continue
+            try:
+                p = subprocess.run([TOOL, "watch", "--reader", "0", "--json", "--interval", "200",
+                                    "--checks", "2"], capture_output=True, text=True, timeout=60)
+            finally:
+                card.stop()
+            lines = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+            states = [sorted(l["objects"]) for l in lines if "objects" in l]
+            if p.returncode != 0:
+                bad.append("%s@%d: exit %d %s" % (kind, k, p.returncode, p.stderr[-200:]))
+            elif any(st not in ([], full) for st in states):
+                bad.append("%s@%d: partial state %s" % (kind, k, states))
+    check("watch: a fault at each C-APDU of the first boot leaves none or all of the card's "
+          "instances", not bad, "; ".join(bad[:5]))
+
+
 def test_fault_sweep():
     """A fault at each C-APDU of the walk: a clean error, never a partial file."""
     r1 = fixture("r1-three-accounts.bin")
@@ -739,6 +771,7 @@ def main():
         test_transport_events()
         test_scp03()
         test_watch_lifecycle()
+        test_watch_fault_sweep()
         test_fault_sweep()
     finally:
         pcscd.terminate()
