@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge_rig.h"
 #include "test_util.h"
 #include "uiccboot/apdu.h"
 #include "uiccboot/bootstrap.h"
@@ -28,139 +29,15 @@
 #define MINIMAL "fixtures/bootstrap/valid-minimal-account.bin"
 #define BS_ONLY "fixtures/bootstrap/valid-bootstrap-only-psk.bin"
 #define INVALID "fixtures/bootstrap/invalid-acc-two-bootstrap.bin"
-#define MAX_ACTIONS 256
-
-struct rec_action {
-    struct ucb_bridge_action a;
-};
-
-struct rig {
-    struct vuicc *card;
-    struct vuicc_profile prof;
-    struct ucb_transport t;
-    struct ucb_apdu apdu;
-    struct ucb_ref_core core;
-    struct ucb_adapter adapter;
-    struct ucb_store_ram ram;
-    struct ucb_store store;
-    uint8_t file[UCB_BOOTSTRAP_MAX];
-    uint8_t undo[UCB_BOOTSTRAP_MAX];
-    struct ucb_bridge b;
-    struct ucb_bridge_config cfg;
-    struct rec_action act[MAX_ACTIONS];
-    size_t n_act;
-    int ev_count[16];
-    bool verbose;
-};
-
-static void on_event(void *ctx, const struct ucb_bridge_event *ev)
-{
-    struct rig *r = ctx;
-    if ((unsigned)ev->kind < 16) r->ev_count[ev->kind]++;
-    if (ev->kind == UCB_BRIDGE_EV_ACTION && r->n_act < MAX_ACTIONS)
-        r->act[r->n_act++].a = *ev->action;
-    if (r->verbose) {
-        if (ev->kind == UCB_BRIDGE_EV_ACTION)
-            printf("  action op=%d /%u/%u ssid=%u undo=%d\n", ev->action->op, ev->action->oid,
-                   ev->action->iid, ev->action->ssid, ev->action->undo);
-        else
-            printf("  event %d err=%d\n", ev->kind, ev->err);
-    }
-}
-
-static void load_card(struct rig *r, const char *fixture)
-{
-    size_t len;
-    uint8_t *f = test_read_file(fixture, &len);
-    char err[200] = "";
-    if (r->card == NULL) {
-        r->card = vuicc_new(&r->prof, f, len, err, sizeof err);
-        if (r->card == NULL) fail_msg("vuicc_new: %s", err);
-    } else if (vuicc_reload(r->card, &r->prof, f, len, err, sizeof err) != 0) {
-        fail_msg("vuicc_reload: %s", err);
-    }
-    free(f);
-}
-
-static void bridge_new(struct rig *r)
-{
-    memset(&r->cfg, 0, sizeof r->cfg);
-    r->cfg.apdu = &r->apdu;
-    r->cfg.store = r->store;
-    r->cfg.adapter = r->adapter;
-    r->cfg.file_buf = r->file;
-    r->cfg.file_cap = sizeof r->file;
-    r->cfg.undo_buf = r->undo;
-    r->cfg.undo_cap = sizeof r->undo;
-    r->cfg.event = on_event;
-    r->cfg.event_ctx = r;
-    ucb_bridge_init(&r->b, &r->cfg);
-}
-
-static struct rig *rig_new(const char *fixture)
-{
-    struct rig *r = calloc(1, sizeof *r);
-    assert_non_null(r);
-    vuicc_profile_default(&r->prof);
-    load_card(r, fixture);
-    vuicc_transport(r->card, &r->t);
-    ucb_apdu_init(&r->apdu, &r->t);
-    ucb_ref_core_init(&r->core);
-    ucb_ref_core_adapter(&r->core, &r->adapter);
-    ucb_store_ram_init(&r->ram, &r->store);
-    bridge_new(r);
-    return r;
-}
-
-static void rig_free(struct rig *r)
-{
-    ucb_bridge_deinit(&r->b);
-    ucb_apdu_deinit(&r->apdu);
-    vuicc_free(r->card);
-    free(r);
-}
-
-static void clear_log(struct rig *r)
-{
-    r->n_act = 0;
-    memset(r->ev_count, 0, sizeof r->ev_count);
-}
-
 static size_t count_op(const struct rig *r, enum ucb_bridge_op op)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->n_act; i++)
-        if (r->act[i].a.op == op && !r->act[i].a.undo) n++;
+        if (r->act[i].op == op && !r->act[i].undo) n++;
     return n;
 }
 
 /* ---- the app's own (non-card) instances ---- */
-
-static size_t security_tlv(uint8_t *out, size_t cap, const char *uri, uint16_t ssid)
-{
-    struct ucb_tlv_writer w;
-    ucb_tlv_writer_init(&w, out, cap);
-    ucb_tlv_put_raw(&w, UCB_TLV_RESOURCE, 0, uri, strlen(uri));
-    ucb_tlv_put_bool(&w, UCB_TLV_RESOURCE, 1, false);
-    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 2, 3);
-    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 10, ssid);
-    int n = ucb_tlv_writer_finish(&w);
-    assert_true(n > 0);
-    return (size_t)n;
-}
-
-static size_t server_tlv(uint8_t *out, size_t cap, uint16_t ssid)
-{
-    struct ucb_tlv_writer w;
-    ucb_tlv_writer_init(&w, out, cap);
-    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 0, ssid);
-    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 1, 600);
-    ucb_tlv_put_bool(&w, UCB_TLV_RESOURCE, 6, true);
-    ucb_tlv_put_raw(&w, UCB_TLV_RESOURCE, 7, "U", 1);
-    int n = ucb_tlv_writer_finish(&w);
-    assert_true(n > 0);
-    return (size_t)n;
-}
 
 static void app_create(struct rig *r, uint16_t oid, uint16_t iid, const uint8_t *tlv, size_t len)
 {
@@ -173,33 +50,11 @@ static void app_objects(struct rig *r)
     uint8_t buf[128];
     static const uint8_t dev[] = {0xC8, 0x00, 0x04, 'A', 'C', 'M', 'E'};
     app_create(r, 3, 0, dev, sizeof dev);
-    app_create(r, 0, 9, buf, security_tlv(buf, sizeof buf, "coap://op.example:5683", 900));
-    app_create(r, 1, 9, buf, server_tlv(buf, sizeof buf, 900));
+    app_create(r, 0, 9, buf, rig_security_tlv(buf, sizeof buf, "coap://op.example:5683", 900));
+    app_create(r, 1, 9, buf, rig_server_tlv(buf, sizeof buf, 900));
 }
 
 /* ---- snapshots of the core ---- */
-
-struct snap {
-    size_t n;
-    struct {
-        uint16_t oid, iid;
-        size_t len;
-        uint8_t tlv[UCB_REF_MAX_TLV];
-    } i[UCB_REF_MAX_INSTANCES];
-};
-
-static void snapshot(const struct rig *r, struct snap *s)
-{
-    memset(s, 0, sizeof *s);
-    s->n = ucb_ref_core_count(&r->core);
-    for (size_t k = 0; k < s->n; k++) {
-        const uint8_t *t;
-        size_t len;
-        assert_int_equal(ucb_ref_core_nth(&r->core, k, &s->i[k].oid, &s->i[k].iid, &t, &len), 0);
-        s->i[k].len = len;
-        memcpy(s->i[k].tlv, t, len);
-    }
-}
 
 static void check_snap_equal(const char *name, const struct snap *a, const struct snap *b)
 {
@@ -209,13 +64,6 @@ static void check_snap_equal(const char *name, const struct snap *a, const struc
         CHECK_EQ(name, a->i[k].iid, b->i[k].iid);
         test_check_bytes(name, a->i[k].tlv, a->i[k].len, b->i[k].tlv, b->i[k].len);
     }
-}
-
-static bool has(const struct rig *r, uint16_t oid, uint16_t iid)
-{
-    const uint8_t *t;
-    size_t len;
-    return ucb_ref_core_get(&r->core, oid, iid, &t, &len) == 0;
 }
 
 /*
@@ -269,7 +117,7 @@ static void check_core_is(const char *name, struct rig *r, const struct snap *ap
 static void first_boot_applies_every_account_then_says_register(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     struct snap app;
     app_objects(r);
     snapshot(r, &app);
@@ -284,11 +132,11 @@ static void first_boot_applies_every_account_then_says_register(void **state)
     assert_true(ucb_bridge_owns_ssid(&r->b, 102));
     assert_false(ucb_bridge_owns_ssid(&r->b, 900));
     /* Security is created before Server for each account. */
-    size_t sec = MAX_ACTIONS, srv = 0;
+    size_t sec = RIG_MAX_ACTIONS, srv = 0;
     for (size_t i = 0; i < r->n_act; i++) {
-        if (r->act[i].a.op != UCB_BRIDGE_CREATE || r->act[i].a.ssid != 101) continue;
-        if (r->act[i].a.oid == 0) sec = i;
-        if (r->act[i].a.oid == 1) srv = i;
+        if (r->act[i].op != UCB_BRIDGE_CREATE || r->act[i].ssid != 101) continue;
+        if (r->act[i].oid == 0) sec = i;
+        if (r->act[i].oid == 1) srv = i;
     }
     assert_true(sec < srv);
     rig_free(r);
@@ -297,13 +145,13 @@ static void first_boot_applies_every_account_then_says_register(void **state)
 static void unchanged_card_check_changes_nothing(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     struct snap before, after;
     snapshot(r, &before);
     uint32_t saves = r->ram.n_saves;
-    clear_log(r);
+    rig_clear_log(r);
     uint32_t n0 = r->apdu.n_commands;
     CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), 0);
     /* Goal: ceil(304 / 256) + 1 C-APDUs on an unchanged card (kept read). */
@@ -321,12 +169,12 @@ static void unchanged_card_check_changes_nothing(void **state)
 static void non_card_server_check_sends_no_apdu(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     app_objects(r);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     uint32_t n = vuicc_apdu_count(r->card);
-    clear_log(r);
+    rig_clear_log(r);
     CHECK_EQ("before_register 900", ucb_bridge_before_register(&r->b, 900), 0);
     CHECK_EQ("before_update 900", ucb_bridge_before_update(&r->b, 900), 0);
     CHECK_EQ("apdus", vuicc_apdu_count(r->card), n);
@@ -337,7 +185,7 @@ static void non_card_server_check_sends_no_apdu(void **state)
 static void content_change_replaces_changed_and_removes_gone_accounts(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     struct snap app;
     app_objects(r);
     snapshot(r, &app);
@@ -345,8 +193,8 @@ static void content_change_replaces_changed_and_removes_gone_accounts(void **sta
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("register 101", ucb_ref_core_register(&r->core, 101), 0);
     CHECK_EQ("register 102", ucb_ref_core_register(&r->core, 102), 0);
-    load_card(r, MINIMAL); /* same ICCID, account 101 only, other content */
-    clear_log(r);
+    rig_load_card(r, MINIMAL); /* same ICCID, account 101 only, other content */
+    rig_clear_log(r);
     CHECK_EQ("before_update 101", ucb_bridge_before_update(&r->b, 101), 0);
     CHECK_EQ("changed", r->ev_count[UCB_BRIDGE_EV_CHANGED], 1);
     check_core_is("content change", r, &app, MINIMAL, 0);
@@ -354,7 +202,7 @@ static void content_change_replaces_changed_and_removes_gone_accounts(void **sta
     assert_false(ucb_bridge_owns_ssid(&r->b, 102));
     /* the old 101 and 102 went out of use first; 102 was de-registered */
     assert_true(count_op(r, UCB_BRIDGE_DISABLE) >= 2);
-    assert_true(r->n_act > 0 && r->act[0].a.op == UCB_BRIDGE_DISABLE);
+    assert_true(r->n_act > 0 && r->act[0].op == UCB_BRIDGE_DISABLE);
     const struct ucb_ref_server *s = ucb_ref_core_server(&r->core, 102);
     assert_non_null(s);
     assert_false(s->registered);
@@ -367,15 +215,15 @@ static void content_change_replaces_changed_and_removes_gone_accounts(void **sta
 static void iccid_change_applies_the_new_card(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     struct snap app;
     app_objects(r);
     snapshot(r, &app);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     strcpy(r->prof.iccid, "8988211000000430028");
-    load_card(r, R1); /* same content, another card */
-    clear_log(r);
+    rig_load_card(r, R1); /* same content, another card */
+    rig_clear_log(r);
     CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), 0);
     CHECK_EQ("inserted", r->ev_count[UCB_BRIDGE_EV_INSERTED], 1);
     CHECK_EQ("deletes", count_op(r, UCB_BRIDGE_DELETE), 7);
@@ -388,7 +236,7 @@ static void iccid_change_applies_the_new_card(void **state)
 static void removed_card_deletes_only_card_instances(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     struct snap app;
     app_objects(r);
     snapshot(r, &app);
@@ -397,7 +245,7 @@ static void removed_card_deletes_only_card_instances(void **state)
     CHECK_EQ("observe: register", ucb_ref_core_register(&r->core, 101), 0);
     CHECK_EQ("observe", ucb_ref_core_observe(&r->core, 101), 0);
     vuicc_remove(r->card);
-    clear_log(r);
+    rig_clear_log(r);
     CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), UCB_ERR_NOT_PRESENT);
     CHECK_EQ("removed", r->ev_count[UCB_BRIDGE_EV_REMOVED], 1);
     check_core_is("removal", r, &app, NULL, 0);
@@ -408,11 +256,11 @@ static void removed_card_deletes_only_card_instances(void **state)
     CHECK_EQ("observations", s->observations, 0);
     assert_false(s->registered);
     /* CR 003 order for 101: observations cancelled, Server deleted, Security, de-register */
-    size_t i_cancel = MAX_ACTIONS, i_srv = MAX_ACTIONS, i_sec = MAX_ACTIONS, i_dereg = MAX_ACTIONS;
-    size_t i_acl = MAX_ACTIONS;
+    size_t i_cancel = RIG_MAX_ACTIONS, i_srv = RIG_MAX_ACTIONS, i_sec = RIG_MAX_ACTIONS, i_dereg = RIG_MAX_ACTIONS;
+    size_t i_acl = RIG_MAX_ACTIONS;
     for (size_t i = 0; i < r->n_act; i++) {
-        const struct ucb_bridge_action *a = &r->act[i].a;
-        if (a->op == UCB_BRIDGE_DELETE && a->oid == 2 && i_acl == MAX_ACTIONS) i_acl = i;
+        const struct ucb_bridge_action *a = &r->act[i];
+        if (a->op == UCB_BRIDGE_DELETE && a->oid == 2 && i_acl == RIG_MAX_ACTIONS) i_acl = i;
         if (a->ssid != 101) continue;
         if (a->op == UCB_BRIDGE_CANCEL_OBSERVATIONS) i_cancel = i;
         if (a->op == UCB_BRIDGE_DELETE && a->oid == 1) i_srv = i;
@@ -422,7 +270,7 @@ static void removed_card_deletes_only_card_instances(void **state)
     assert_true(i_acl < i_cancel);
     assert_true(i_cancel < i_srv);
     assert_true(i_srv < i_sec);
-    assert_true(i_sec < i_dereg && i_dereg < MAX_ACTIONS);
+    assert_true(i_sec < i_dereg && i_dereg < RIG_MAX_ACTIONS);
     /* app server untouched and usable */
     CHECK_EQ("register 900", ucb_ref_core_register(&r->core, 900), 0);
     rig_free(r);
@@ -431,7 +279,7 @@ static void removed_card_deletes_only_card_instances(void **state)
 static void card_removed_while_off_is_cleaned_up_at_boot(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     struct snap app;
     app_objects(r);
     snapshot(r, &app);
@@ -439,8 +287,8 @@ static void card_removed_while_off_is_cleaned_up_at_boot(void **state)
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     /* power off: the core (persistent) and the store survive; the card goes */
     vuicc_remove(r->card);
-    bridge_new(r);
-    clear_log(r);
+    rig_bridge_new(r);
+    rig_clear_log(r);
     CHECK_EQ("start again", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("next", next, UCB_BRIDGE_NEXT_FACTORY_BOOTSTRAP);
     CHECK_EQ("removed", r->ev_count[UCB_BRIDGE_EV_REMOVED], 1);
@@ -451,14 +299,14 @@ static void card_removed_while_off_is_cleaned_up_at_boot(void **state)
 static void card_changed_while_off_is_applied_at_boot(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     struct snap app;
     app_objects(r);
     snapshot(r, &app);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
-    load_card(r, MINIMAL);
-    bridge_new(r);
+    rig_load_card(r, MINIMAL);
+    rig_bridge_new(r);
     CHECK_EQ("start again", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
     check_core_is("changed while off", r, &app, MINIMAL, 0);
@@ -468,13 +316,13 @@ static void card_changed_while_off_is_applied_at_boot(void **state)
 static void core_without_persistence_gets_the_card_again_at_boot(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     ucb_ref_core_init(&r->core); /* reboot of a core that forgets */
     struct snap none;
     snapshot(r, &none);
-    bridge_new(r);
+    rig_bridge_new(r);
     CHECK_EQ("start again", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
     check_core_is("re-applied", r, &none, R1, 0);
@@ -484,10 +332,10 @@ static void core_without_persistence_gets_the_card_again_at_boot(void **state)
 static void instance_id_collision_is_remapped(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     uint8_t buf[128];
-    app_create(r, 0, 1, buf, security_tlv(buf, sizeof buf, "coap://own.example:5683", 900));
-    app_create(r, 1, 9, buf, server_tlv(buf, sizeof buf, 900));
+    app_create(r, 0, 1, buf, rig_security_tlv(buf, sizeof buf, "coap://own.example:5683", 900));
+    app_create(r, 1, 9, buf, rig_server_tlv(buf, sizeof buf, 900));
     struct snap app;
     snapshot(r, &app);
     enum ucb_bridge_next next;
@@ -514,10 +362,10 @@ static void instance_id_collision_is_remapped(void **state)
 static void ssid_collision_refuses_the_card_account(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     uint8_t buf[128];
-    app_create(r, 0, 7, buf, security_tlv(buf, sizeof buf, "coap://own.example:5683", 101));
-    app_create(r, 1, 7, buf, server_tlv(buf, sizeof buf, 101));
+    app_create(r, 0, 7, buf, rig_security_tlv(buf, sizeof buf, "coap://own.example:5683", 101));
+    app_create(r, 1, 7, buf, rig_server_tlv(buf, sizeof buf, 101));
     struct snap app;
     snapshot(r, &app);
     enum ucb_bridge_next next;
@@ -541,7 +389,7 @@ static void ssid_collision_refuses_the_card_account(void **state)
 static void bootstrap_only_card_asks_for_client_initiated_bootstrap(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(BS_ONLY);
+    struct rig *r = rig_new(BS_ONLY, false);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("next", next, UCB_BRIDGE_NEXT_CLIENT_BOOTSTRAP);
@@ -553,7 +401,7 @@ static void bootstrap_only_card_asks_for_client_initiated_bootstrap(void **state
 static void no_card_at_boot_asks_for_factory_bootstrap(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     vuicc_remove(r->card);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
@@ -565,15 +413,15 @@ static void no_card_at_boot_asks_for_factory_bootstrap(void **state)
 static void invalid_card_data_keeps_the_old_state(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     app_objects(r);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     struct snap before, after;
     snapshot(r, &before);
     struct ucb_provenance p = r->ram.p;
-    load_card(r, INVALID);
-    clear_log(r);
+    rig_load_card(r, INVALID);
+    rig_clear_log(r);
     CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), UCB_ERR_INVALID);
     CHECK_EQ("invalid event", r->ev_count[UCB_BRIDGE_EV_INVALID], 1);
     CHECK_EQ("actions", r->n_act, 0);
@@ -586,12 +434,12 @@ static void invalid_card_data_keeps_the_old_state(void **state)
 static void bootstrap_write_disowns_and_removal_leaves_it(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     /* A Bootstrap-Server rewrites /1/1 (server 102) out of band; nobody tells the bridge. */
     uint8_t buf[128];
-    size_t n = server_tlv(buf, sizeof buf, 102);
+    size_t n = rig_server_tlv(buf, sizeof buf, 102);
     CHECK_EQ("bs write", ucb_ref_core_bs_write(&r->core, 1, 1, buf, n), 0);
     /* And writes /3/0, which it tells the bridge about (not a card instance). */
     CHECK_EQ("notify other", ucb_bridge_notify(&r->b, 3, 0, false), 0);
@@ -599,7 +447,7 @@ static void bootstrap_write_disowns_and_removal_leaves_it(void **state)
     CHECK_EQ("bs delete", ucb_ref_core_bs_delete(&r->core, 2, 1), 1);
     CHECK_EQ("notify", ucb_bridge_notify(&r->b, 2, 1, true), 1);
     vuicc_remove(r->card);
-    clear_log(r);
+    rig_clear_log(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
     /* the rewritten /1/1 stays (read back: not what the card wrote) */
     const uint8_t *t;
@@ -615,12 +463,12 @@ static void bootstrap_account_timeout_starts_after_apply(void **state)
 {
     (void)state;
     /* R1's bootstrap account has timeout 0 (infinite): the tick never deletes it */
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("tick", ucb_bridge_tick(&r->b, 100), 0);
     CHECK_EQ("tick later", ucb_bridge_tick(&r->b, 100000000), 0);
-    assert_true(has(r, 0, 0));
+    assert_true(rig_has(r, 0, 0));
     CHECK_EQ("no deadline", r->ram.p.bs_deadline, 0);
     rig_free(r);
 }
@@ -631,7 +479,7 @@ static void bootstrap_account_timeout_starts_after_apply(void **state)
 static void sweep_adapter_failure(const char *from, const char *to, bool remove)
 {
     for (uint32_t k = 1;; k++) {
-        struct rig *r = rig_new(from);
+        struct rig *r = rig_new(from, false);
         app_objects(r);
         enum ucb_bridge_next next;
         CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
@@ -639,7 +487,7 @@ static void sweep_adapter_failure(const char *from, const char *to, bool remove)
         snapshot(r, &before);
         struct ucb_provenance p = r->ram.p;
         if (remove) vuicc_remove(r->card);
-        else load_card(r, to);
+        else rig_load_card(r, to);
         uint32_t m0 = ucb_ref_core_mutations(&r->core);
         ucb_ref_core_fail_at(&r->core, k);
         int rc = ucb_bridge_before_register(&r->b, 101);
@@ -681,7 +529,7 @@ static void adapter_failure_at_first_boot_leaves_only_app_instances(void **state
 {
     (void)state;
     for (uint32_t k = 1; k < 64; k++) {
-        struct rig *r = rig_new(R1);
+        struct rig *r = rig_new(R1, false);
         app_objects(r);
         struct snap app;
         snapshot(r, &app);
@@ -711,10 +559,10 @@ static void apdu_fault_at_every_index_is_consistent(void **state)
                                                   VUICC_FAULT_SW};
     for (size_t kk = 0; kk < 3; kk++)
         for (uint32_t k = 1;; k++) {
-            struct rig *r = rig_new(R1);
+            struct rig *r = rig_new(R1, false);
             struct snap app, before, after;
             uint8_t buf[128];
-            app_create(r, 0, 9, buf, security_tlv(buf, sizeof buf, "coap://op:5683", 900));
+            app_create(r, 0, 9, buf, rig_security_tlv(buf, sizeof buf, "coap://op:5683", 900));
             snapshot(r, &app);
             enum ucb_bridge_next next;
             CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
@@ -722,8 +570,8 @@ static void apdu_fault_at_every_index_is_consistent(void **state)
             r->prof.fault_at = k;
             r->prof.fault_kind = kinds[kk];
             r->prof.fault_sw = 0x6F00;
-            load_card(r, MINIMAL); /* a change, so every APDU of the walk matters */
-            clear_log(r);
+            rig_load_card(r, MINIMAL); /* a change, so every APDU of the walk matters */
+            rig_clear_log(r);
             int rc = ucb_bridge_before_register(&r->b, 101);
             bool fired = vuicc_apdu_count(r->card) >= k;
             char name[64];
@@ -757,7 +605,7 @@ static void apdu_fault_at_every_index_is_consistent(void **state)
 static void replaced_account_keeps_acl_instances_and_removal_leaves_nothing(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(R1);
+    struct rig *r = rig_new(R1, false);
     struct snap app, before;
     app_objects(r);
     snapshot(r, &app);
@@ -778,11 +626,11 @@ static void replaced_account_keeps_acl_instances_and_removal_leaves_nothing(void
     char err[200];
     assert_int_equal(vuicc_reload(r->card, &r->prof, f, len, err, sizeof err), 0);
     free(f);
-    clear_log(r);
+    rig_clear_log(r);
     CHECK_EQ("before_register 101", ucb_bridge_before_register(&r->b, 101), 0);
     CHECK_EQ("changed", r->ev_count[UCB_BRIDGE_EV_CHANGED], 1);
     for (size_t i = 0; i < r->n_act; i++) {
-        const struct ucb_bridge_action *a = &r->act[i].a;
+        const struct ucb_bridge_action *a = &r->act[i];
         if (a->op == UCB_BRIDGE_ACL_CHANGE || (a->ssid == 102 && a->op != UCB_BRIDGE_SKIP))
             fail_msg("replacing account 101 touched %s: action %d on /%u/%u ssid %u",
                      a->ssid == 102 ? "account 102" : "an ACL", (int)a->op, a->oid, a->iid,
@@ -790,118 +638,13 @@ static void replaced_account_keeps_acl_instances_and_removal_leaves_nothing(void
     }
     /* Then the card goes: everything it created goes, nothing is disowned. */
     vuicc_remove(r->card);
-    clear_log(r);
+    rig_clear_log(r);
     CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), UCB_ERR_NOT_PRESENT);
     for (size_t i = 0; i < r->n_act; i++)
-        if (r->act[i].a.op == UCB_BRIDGE_DISOWN)
-            fail_msg("/%u/%u disowned at removal", r->act[i].a.oid, r->act[i].a.iid);
+        if (r->act[i].op == UCB_BRIDGE_DISOWN)
+            fail_msg("/%u/%u disowned at removal", r->act[i].oid, r->act[i].iid);
     check_core_is("removal after a replaced account", r, &app, NULL, 0);
     rig_free(r);
-}
-
-/* ---- the same sweeps with SCP03 (level 33) ---- */
-
-static struct ucb_scp03_keys sc_keys;
-static struct ucb_scp03_config sc_cfg;
-static struct ucb_scp03 sc_session;
-static struct ucb_card_opts sc_opts;
-
-/* A rig whose card is an SCP03 security domain that keeps the file to
- * sessions with C-MAC and R-ENC, read by a bridge at level 33. */
-static struct rig *rig_new_scp03(const char *fixture)
-{
-    struct rig *r = calloc(1, sizeof *r);
-    assert_non_null(r);
-    vuicc_profile_default(&r->prof);
-    r->prof.scp03.len = 16;
-    r->prof.scp03.kvn = 0x30;
-    r->prof.scp03.i_param = 0x70;
-    r->prof.scp03_required = true;
-    memset(&sc_keys, 0, sizeof sc_keys);
-    for (size_t i = 0; i < 16; i++) {
-        r->prof.scp03.enc[i] = sc_keys.enc[i] = (uint8_t)i;
-        r->prof.scp03.mac[i] = sc_keys.mac[i] = (uint8_t)(0x10 + i);
-        r->prof.scp03.dek[i] = sc_keys.dek[i] = (uint8_t)(0x20 + i);
-    }
-    sc_keys.len = 16;
-    sc_keys.kvn = 0x30;
-    memset(&sc_cfg, 0, sizeof sc_cfg);
-    sc_cfg.keys = &sc_keys;
-    ucb_scp03_init(&sc_session);
-    memset(&sc_opts, 0, sizeof sc_opts);
-    sc_opts.scp03 = &sc_session;
-    sc_opts.scp03_cfg = &sc_cfg;
-    load_card(r, fixture);
-    vuicc_transport(r->card, &r->t);
-    ucb_apdu_init(&r->apdu, &r->t);
-    ucb_ref_core_init(&r->core);
-    ucb_ref_core_adapter(&r->core, &r->adapter);
-    ucb_store_ram_init(&r->ram, &r->store);
-    bridge_new(r);
-    r->cfg.reader = &sc_opts;
-    r->b.cfg.reader = &sc_opts;
-    return r;
-}
-
-/* Every fault kind at every C-APDU of a secured check that finds new
- * content: the old state kept, the new one applied whole, or (removal) the
- * card's share removed; non-card instances never touched; the session
- * always wiped once the bridge lets go. */
-static void apdu_fault_at_every_index_with_scp03_is_consistent(void **state)
-{
-    (void)state;
-    static const enum vuicc_fault_kind kinds[] = {VUICC_FAULT_REMOVE, VUICC_FAULT_MUTE,
-                                                  VUICC_FAULT_SW, VUICC_FAULT_NONE};
-    for (size_t kk = 0; kk < 4; kk++)
-        for (uint32_t k = 1;; k++) {
-            struct rig *r = rig_new_scp03(R1);
-            struct snap app, before, after;
-            uint8_t buf[128];
-            app_create(r, 0, 9, buf, security_tlv(buf, sizeof buf, "coap://op:5683", 900));
-            snapshot(r, &app);
-            enum ucb_bridge_next next;
-            CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
-            assert_true(r->b.info.route & UCB_ROUTE_SCP03);
-            snapshot(r, &before);
-            if (kinds[kk] == VUICC_FAULT_NONE) {
-                r->prof.corrupt_at = k;
-                r->prof.corrupt_xor = 0x01;
-            } else {
-                r->prof.fault_at = k;
-                r->prof.fault_kind = kinds[kk];
-                r->prof.fault_sw = 0x6F00;
-            }
-            load_card(r, MINIMAL);
-            clear_log(r);
-            int rc = ucb_bridge_before_register(&r->b, 101);
-            bool fired = vuicc_apdu_count(r->card) >= k;
-            char name[64];
-            snprintf(name, sizeof name, "SCP03 fault %d at apdu %u", (int)kinds[kk], k);
-            snapshot(r, &after);
-            if (!fired) {
-                printf("  SCP03 fault kind %d: %u APDU indexes swept\n", (int)kinds[kk], k - 1);
-                CHECK_EQ(name, rc, 0);
-                check_core_is(name, r, &app, MINIMAL, 0);
-                rig_free(r);
-                break;
-            }
-            if (rc == 0) {
-                check_core_is(name, r, &app, MINIMAL, 0);
-            } else if (kinds[kk] == VUICC_FAULT_REMOVE && rc == UCB_ERR_NOT_PRESENT) {
-                check_core_is(name, r, &app, NULL, 0);
-            } else {
-                CHECK_EQ(name, r->ev_count[UCB_BRIDGE_EV_READ_FAILED], 1);
-                check_snap_equal(name, &after, &before);
-            }
-            ucb_bridge_deinit(&r->b);
-            assert_false(ucb_scp03_active(&sc_session));
-            static const uint8_t zero[UCB_SCP03_KEY_MAX];
-            assert_memory_equal(sc_session.s_enc, zero, sizeof zero);
-            assert_memory_equal(sc_session.s_mac, zero, sizeof zero);
-            rig_free(r);
-            if (k > 64)
-                fail_msg("sweep did not end");
-        }
 }
 
 int main(void)
@@ -909,7 +652,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(first_boot_applies_every_account_then_says_register),
         cmocka_unit_test(unchanged_card_check_changes_nothing),
-        cmocka_unit_test(apdu_fault_at_every_index_with_scp03_is_consistent),
         cmocka_unit_test(replaced_account_keeps_acl_instances_and_removal_leaves_nothing),
         cmocka_unit_test(non_card_server_check_sends_no_apdu),
         cmocka_unit_test(content_change_replaces_changed_and_removes_gone_accounts),

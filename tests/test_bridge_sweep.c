@@ -5,8 +5,8 @@
  * SCP03 at level 33; and the Bootstrap-Server Account Timeout of a card
  * bootstrap account.
  *
- * Rig: the in-process virtual UICC, the reference core and the RAM store,
- * as in test_bridge.c (helpers copied and cut down).
+ * Rig: the in-process virtual UICC, the reference core and the RAM store
+ * (bridge_rig.h, shared with test_bridge.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge_rig.h"
 #include "test_util.h"
 #include "uiccboot/apdu.h"
 #include "uiccboot/bootstrap.h"
@@ -36,188 +37,18 @@
 #define OTHER_ICCID "8988211000000430028"
 #define SWEEP_LIMIT 200u
 
-/* ---- rig ---- */
-
-struct rig {
-    struct vuicc *card;
-    struct vuicc_profile prof;
-    struct ucb_transport t;
-    struct ucb_apdu apdu;
-    struct ucb_ref_core core;
-    struct ucb_adapter adapter;
-    struct ucb_store_ram ram;
-    struct ucb_store store;
-    uint8_t file[UCB_BOOTSTRAP_MAX];
-    uint8_t undo[UCB_BOOTSTRAP_MAX];
-    struct ucb_bridge b;
-    bool scp03;
-    struct ucb_scp03_keys sc_keys;
-    struct ucb_scp03_config sc_cfg;
-    struct ucb_scp03 sc_session;
-    struct ucb_card_opts sc_opts;
-    int ev_count[16];
-};
-
-static void on_event(void *ctx, const struct ucb_bridge_event *ev)
-{
-    struct rig *r = ctx;
-    if ((unsigned)ev->kind < 16) r->ev_count[ev->kind]++;
-}
-
-static void load_bytes(struct rig *r, const uint8_t *f, size_t len)
-{
-    char err[200] = "";
-    if (r->card == NULL) {
-        r->card = vuicc_new(&r->prof, f, len, err, sizeof err);
-        if (r->card == NULL) fail_msg("vuicc_new: %s", err);
-    } else if (vuicc_reload(r->card, &r->prof, f, len, err, sizeof err) != 0) {
-        fail_msg("vuicc_reload: %s", err);
-    }
-}
-
-static void load_card(struct rig *r, const char *fixture)
-{
-    size_t len;
-    uint8_t *f = test_read_file(fixture, &len);
-    load_bytes(r, f, len);
-    free(f);
-}
-
-/* A new bridge on the rig's card, core and store (a boot). */
-static void bridge_new(struct rig *r)
-{
-    struct ucb_bridge_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.apdu = &r->apdu;
-    cfg.reader = r->scp03 ? &r->sc_opts : NULL;
-    cfg.store = r->store;
-    cfg.adapter = r->adapter;
-    cfg.file_buf = r->file;
-    cfg.file_cap = sizeof r->file;
-    cfg.undo_buf = r->undo;
-    cfg.undo_cap = sizeof r->undo;
-    cfg.event = on_event;
-    cfg.event_ctx = r;
-    ucb_bridge_init(&r->b, &cfg);
-}
-
-/* Card profile (SCP03: a security domain with the file behind C-MAC and R-ENC). */
-static struct rig *rig_alloc(bool scp03)
-{
-    struct rig *r = calloc(1, sizeof *r);
-    assert_non_null(r);
-    vuicc_profile_default(&r->prof);
-    r->scp03 = scp03;
-    if (scp03) {
-        r->prof.scp03.len = 16;
-        r->prof.scp03.kvn = 0x30;
-        r->prof.scp03.i_param = 0x70;
-        r->prof.scp03_required = true;
-        for (size_t i = 0; i < 16; i++) {
-            r->prof.scp03.enc[i] = r->sc_keys.enc[i] = (uint8_t)i;
-            r->prof.scp03.mac[i] = r->sc_keys.mac[i] = (uint8_t)(0x10 + i);
-            r->prof.scp03.dek[i] = r->sc_keys.dek[i] = (uint8_t)(0x20 + i);
-        }
-        r->sc_keys.len = 16;
-        r->sc_keys.kvn = 0x30;
-        r->sc_cfg.keys = &r->sc_keys;
-        r->sc_cfg.level = UCB_SCP03_LEVEL_DEFAULT; /* 33 */
-        ucb_scp03_init(&r->sc_session);
-        r->sc_opts.scp03 = &r->sc_session;
-        r->sc_opts.scp03_cfg = &r->sc_cfg;
-    }
-    return r;
-}
-
-/* Transport, core, store and bridge, once the card exists. */
-static void rig_wire(struct rig *r)
-{
-    vuicc_transport(r->card, &r->t);
-    ucb_apdu_init(&r->apdu, &r->t);
-    ucb_ref_core_init(&r->core);
-    ucb_ref_core_adapter(&r->core, &r->adapter);
-    ucb_store_ram_init(&r->ram, &r->store);
-    bridge_new(r);
-}
-
-static void rig_free(struct rig *r)
-{
-    ucb_bridge_deinit(&r->b);
-    ucb_apdu_deinit(&r->apdu);
-    vuicc_free(r->card);
-    free(r);
-}
-
 /* ---- the application's own instances: server 900 at /0/9, /1/9 ---- */
-
-static size_t security_tlv(uint8_t *out, size_t cap, const char *uri, uint16_t ssid)
-{
-    struct ucb_tlv_writer w;
-    ucb_tlv_writer_init(&w, out, cap);
-    ucb_tlv_put_raw(&w, UCB_TLV_RESOURCE, 0, uri, strlen(uri));
-    ucb_tlv_put_bool(&w, UCB_TLV_RESOURCE, 1, false);
-    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 2, 3);
-    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 10, ssid);
-    int n = ucb_tlv_writer_finish(&w);
-    assert_true(n > 0);
-    return (size_t)n;
-}
-
-static size_t server_tlv(uint8_t *out, size_t cap, uint16_t ssid)
-{
-    struct ucb_tlv_writer w;
-    ucb_tlv_writer_init(&w, out, cap);
-    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 0, ssid);
-    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 1, 600);
-    ucb_tlv_put_bool(&w, UCB_TLV_RESOURCE, 6, true);
-    ucb_tlv_put_raw(&w, UCB_TLV_RESOURCE, 7, "U", 1);
-    int n = ucb_tlv_writer_finish(&w);
-    assert_true(n > 0);
-    return (size_t)n;
-}
 
 static void app_objects(struct rig *r)
 {
     uint8_t buf[128];
-    size_t n = security_tlv(buf, sizeof buf, "coap://op.example:5683", 900);
+    size_t n = rig_security_tlv(buf, sizeof buf, "coap://op.example:5683", 900);
     CHECK_EQ("app /0/9", r->adapter.ops->create(r->adapter.ctx, 0, 9, buf, n), 0);
-    n = server_tlv(buf, sizeof buf, 900);
+    n = rig_server_tlv(buf, sizeof buf, 900);
     CHECK_EQ("app /1/9", r->adapter.ops->create(r->adapter.ctx, 1, 9, buf, n), 0);
 }
 
 /* ---- snapshots and provenance ---- */
-
-struct snap {
-    size_t n;
-    struct {
-        uint16_t oid, iid;
-        size_t len;
-        uint8_t tlv[UCB_REF_MAX_TLV];
-    } i[UCB_REF_MAX_INSTANCES];
-};
-
-static void snapshot(const struct rig *r, struct snap *s)
-{
-    memset(s, 0, sizeof *s);
-    s->n = ucb_ref_core_count(&r->core);
-    for (size_t k = 0; k < s->n; k++) {
-        const uint8_t *t;
-        size_t len;
-        assert_int_equal(ucb_ref_core_nth(&r->core, k, &s->i[k].oid, &s->i[k].iid, &t, &len), 0);
-        s->i[k].len = len;
-        memcpy(s->i[k].tlv, t, len);
-    }
-}
-
-static bool snap_same(const struct snap *a, const struct snap *b)
-{
-    if (a->n != b->n) return false;
-    for (size_t k = 0; k < a->n; k++)
-        if (a->i[k].oid != b->i[k].oid || a->i[k].iid != b->i[k].iid ||
-            a->i[k].len != b->i[k].len || memcmp(a->i[k].tlv, b->i[k].tlv, a->i[k].len) != 0)
-            return false;
-    return true;
-}
 
 /* The application's instances are all there, byte for byte. */
 static void check_app_untouched(const char *name, const struct rig *r, const struct snap *app)
@@ -337,7 +168,7 @@ static struct rig *run_scenario(enum scen s, bool scp03, enum fkind f, uint32_t 
     struct rig *r = rig_alloc(scp03);
     enum ucb_bridge_next next;
     if (s == SC_FIRST_BOOT) arm(r, f, k);
-    load_card(r, R1);
+    rig_load_card(r, R1);
     rig_wire(r);
     app_objects(r);
     snapshot(r, &bs->app);
@@ -360,20 +191,20 @@ static struct rig *run_scenario(enum scen s, bool scp03, enum fkind f, uint32_t 
     arm(r, f, k);
     switch (s) {
     case SC_UNCHANGED:
-        load_card(r, R1); /* same card, same content: restarts the fault counter */
+        rig_load_card(r, R1); /* same card, same content: restarts the fault counter */
         *rc = ucb_bridge_before_register(&r->b, 101);
         break;
     case SC_CHANGE:
-        load_card(r, MINIMAL);
+        rig_load_card(r, MINIMAL);
         *rc = ucb_bridge_before_register(&r->b, 101);
         break;
     case SC_SWAP:
         strcpy(r->prof.iccid, OTHER_ICCID);
-        load_card(r, MINIMAL);
+        rig_load_card(r, MINIMAL);
         *rc = ucb_bridge_before_register(&r->b, 101);
         break;
     case SC_REINSERT:
-        load_card(r, R1);
+        rig_load_card(r, R1);
         vuicc_insert(r->card);
         *rc = ucb_bridge_card_event(&r->b, true);
         break;
@@ -381,8 +212,8 @@ static struct rig *run_scenario(enum scen s, bool scp03, enum fkind f, uint32_t 
         /* Power off (the channel and session go with it), the card changes
          * while off, a new bridge on the same store and (persistent) core. */
         ucb_bridge_deinit(&r->b);
-        load_card(r, MINIMAL);
-        bridge_new(r);
+        rig_load_card(r, MINIMAL);
+        rig_bridge_new(r);
         *rc = ucb_bridge_start(&r->b, &next);
         break;
     default: fail_msg("scenario %d", (int)s);
@@ -394,7 +225,7 @@ static struct rig *run_scenario(enum scen s, bool scp03, enum fkind f, uint32_t 
 static int follow_up(struct rig *r, enum scen s)
 {
     arm(r, FK_NONE, 0);
-    load_card(r, new_fixture(s));
+    rig_load_card(r, new_fixture(s));
     if (!vuicc_present(r->card)) vuicc_insert(r->card);
     if (ucb_bridge_owns_ssid(&r->b, 101)) return ucb_bridge_before_register(&r->b, 101);
     return ucb_bridge_card_event(&r->b, true);
@@ -403,6 +234,20 @@ static int follow_up(struct rig *r, enum scen s)
 static struct before_step g_bs;
 static struct snap g_new, g_got;
 static struct ucb_provenance g_new_p;
+
+/* Free a rig, first checking that the bridge lets go of its SCP03 session
+ * wiped: keys gone, hook out of the engine. */
+static void rig_free_wiped(struct rig *r)
+{
+    static const uint8_t zero[UCB_SCP03_KEY_MAX];
+    ucb_bridge_deinit(&r->b);
+    assert_false(ucb_scp03_active(&r->sc_session));
+    assert_memory_equal(r->sc_session.s_enc, zero, sizeof zero);
+    assert_memory_equal(r->sc_session.s_mac, zero, sizeof zero);
+    assert_memory_equal(r->sc_session.s_rmac, zero, sizeof zero);
+    assert_null(r->apdu.sm);
+    rig_free(r);
+}
 
 static void sweep(enum scen s, bool scp03, enum fkind f)
 {
@@ -415,7 +260,7 @@ static void sweep(enum scen s, bool scp03, enum fkind f)
     snapshot(r, &g_new);
     g_new_p = r->ram.p;
     assert_true(g_new_p.valid);
-    rig_free(r);
+    rig_free_wiped(r);
 
     for (uint32_t k = 1;; k++) {
         if (k > SWEEP_LIMIT) fail_msg("%s: sweep did not end", name);
@@ -429,7 +274,7 @@ static void sweep(enum scen s, bool scp03, enum fkind f)
             snapshot(r, &g_got);
             assert_true(snap_same(&g_got, &g_new));
             assert_true(prov_same(&r->ram.p, &g_new_p));
-            rig_free(r);
+            rig_free_wiped(r);
             return;
         }
         snapshot(r, &g_got);
@@ -467,7 +312,7 @@ static void sweep(enum scen s, bool scp03, enum fkind f)
             fail_msg("%s: follow-up check rc %d, core new %d, record new %d", name, rc2,
                      snap_same(&g_got, &g_new), prov_same(&r->ram.p, &g_new_p));
         check_app_untouched(name, r, &g_bs.app);
-        rig_free(r);
+        rig_free_wiped(r);
     }
 }
 
@@ -521,13 +366,6 @@ static uint8_t *r1_with_bs_timeout(size_t *out_len)
     return f;
 }
 
-static bool has(const struct rig *r, uint16_t oid, uint16_t iid)
-{
-    const uint8_t *t;
-    size_t len;
-    return ucb_ref_core_get(&r->core, oid, iid, &t, &len) == 0;
-}
-
 /* The IID under which the card's bootstrap Security instance was created, or 0xFFFF. */
 static uint16_t bs_iid(const struct rig *r)
 {
@@ -543,7 +381,7 @@ static void bootstrap_account_timeout_deletes_the_account_once_after_its_deadlin
     size_t len;
     uint8_t *f = r1_with_bs_timeout(&len);
     struct rig *r = rig_alloc(false);
-    load_bytes(r, f, len);
+    rig_load_bytes(r, f, len);
     rig_wire(r);
     app_objects(r);
     struct snap app;
@@ -553,7 +391,7 @@ static void bootstrap_account_timeout_deletes_the_account_once_after_its_deadlin
     CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
     uint16_t iid = bs_iid(r);
     assert_true(iid != 0xFFFF);
-    assert_true(has(r, 0, iid));
+    assert_true(rig_has(r, 0, iid));
     CHECK_EQ("no deadline before the first tick", r->ram.p.bs_deadline, 0);
 
     /* The clock starts at the first tick after the apply. */
@@ -564,14 +402,14 @@ static void bootstrap_account_timeout_deletes_the_account_once_after_its_deadlin
     /* An unchanged check before the deadline changes nothing. */
     CHECK_EQ("check", ucb_bridge_before_register(&r->b, 101), 0);
     CHECK_EQ("tick just before", ucb_bridge_tick(&r->b, 1000 + BS_TIMEOUT_S - 1), 0);
-    assert_true(has(r, 0, iid));
+    assert_true(rig_has(r, 0, iid));
     CHECK_EQ("not expired yet", r->ev_count[UCB_BRIDGE_EV_BS_EXPIRED], 0);
 
     /* Reboot before the deadline: the deadline survives (same store). */
     struct snap before_reboot, after_reboot;
     snapshot(r, &before_reboot);
     ucb_bridge_deinit(&r->b);
-    bridge_new(r);
+    rig_bridge_new(r);
     CHECK_EQ("start after reboot", ucb_bridge_start(&r->b, &next), 0);
     snapshot(r, &after_reboot);
     assert_true(snap_same(&before_reboot, &after_reboot));
@@ -579,12 +417,12 @@ static void bootstrap_account_timeout_deletes_the_account_once_after_its_deadlin
     /* A tick after reboot does not restart the clock. */
     CHECK_EQ("tick after reboot", ucb_bridge_tick(&r->b, 1040), 0);
     CHECK_EQ("deadline not restarted", r->ram.p.bs_deadline, 1000 + BS_TIMEOUT_S);
-    assert_true(has(r, 0, iid));
+    assert_true(rig_has(r, 0, iid));
 
     /* Deadline passes: the bootstrap Security instance goes, nothing else. */
     CHECK_EQ("tick at deadline", ucb_bridge_tick(&r->b, 1000 + BS_TIMEOUT_S), 0);
     CHECK_EQ("expired", r->ev_count[UCB_BRIDGE_EV_BS_EXPIRED], 1);
-    assert_false(has(r, 0, iid));
+    assert_false(rig_has(r, 0, iid));
     CHECK_EQ("instances", ucb_ref_core_count(&r->core), after_reboot.n - 1);
     check_app_untouched("after expiry", r, &app);
     CHECK_EQ("deadline cleared", r->ram.p.bs_deadline, 0);
@@ -596,13 +434,13 @@ static void bootstrap_account_timeout_deletes_the_account_once_after_its_deadlin
     CHECK_EQ("update after expiry", ucb_bridge_before_update(&r->b, 102), 0);
     CHECK_EQ("tick after expiry", ucb_bridge_tick(&r->b, 5000), 0);
     CHECK_EQ("tick much later", ucb_bridge_tick(&r->b, 100000), 0);
-    assert_false(has(r, 0, iid));
+    assert_false(rig_has(r, 0, iid));
     CHECK_EQ("expired once", r->ev_count[UCB_BRIDGE_EV_BS_EXPIRED], 1);
     ucb_bridge_deinit(&r->b);
-    bridge_new(r);
+    rig_bridge_new(r);
     CHECK_EQ("start after expiry", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("tick after second reboot", ucb_bridge_tick(&r->b, 200000), 0);
-    assert_false(has(r, 0, iid));
+    assert_false(rig_has(r, 0, iid));
     CHECK_EQ("still no deadline", r->ram.p.bs_deadline, 0);
 
     /* A content change brings the account back, and its clock starts again. */
@@ -616,18 +454,18 @@ static void bootstrap_account_timeout_deletes_the_account_once_after_its_deadlin
             patched = true;
         }
     assert_true(patched);
-    load_bytes(r, f, len);
+    rig_load_bytes(r, f, len);
     memset(r->ev_count, 0, sizeof r->ev_count);
     CHECK_EQ("check after change", ucb_bridge_before_register(&r->b, 101), 0);
     CHECK_EQ("changed", r->ev_count[UCB_BRIDGE_EV_CHANGED], 1);
     iid = bs_iid(r);
     assert_true(iid != 0xFFFF);
-    assert_true(has(r, 0, iid));
+    assert_true(rig_has(r, 0, iid));
     CHECK_EQ("no deadline until the next tick", r->ram.p.bs_deadline, 0);
     CHECK_EQ("tick after change", ucb_bridge_tick(&r->b, 300000), 0);
     CHECK_EQ("new deadline", r->ram.p.bs_deadline, 300000 + BS_TIMEOUT_S);
     CHECK_EQ("tick past new deadline", ucb_bridge_tick(&r->b, 300000 + BS_TIMEOUT_S), 0);
-    assert_false(has(r, 0, iid));
+    assert_false(rig_has(r, 0, iid));
     CHECK_EQ("expired again", r->ev_count[UCB_BRIDGE_EV_BS_EXPIRED], 1);
     check_app_untouched("end", r, &app);
     free(f);
