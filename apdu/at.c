@@ -829,11 +829,7 @@ void ucb_at_init(struct ucb_at *at, ucb_at_read_fn read, ucb_at_write_fn write, 
     at->write = write;
     at->io_ctx = io_ctx;
     at->mode = mode;
-    at->timeout_ms = AT_DEFAULT_TIMEOUT_MS;
-    at->urc = NULL;
-    at->urc_ctx = NULL;
-    at->clock = NULL;
-    at->last_cme = 0;
+    at->timeout_ms = AT_DEFAULT_TIMEOUT_MS; /* urc, clock, last_cme: zero */
 }
 
 void ucb_at_transport(struct ucb_at *at, struct ucb_transport *out)

@@ -165,7 +165,9 @@ static int open_sim(const struct tool_opts *o, struct card_session *s)
     return TOOL_OK;
 }
 
-static int open_session(const struct tool_opts *o, struct card_session *s)
+/* Open the transport the options name. With @p absent_ok, an empty PC/SC
+ * reader is not an error: nothing is printed and 1 is returned. */
+static int open_session(const struct tool_opts *o, struct card_session *s, bool absent_ok)
 {
     int n = (o->reader != NULL) + (o->at != NULL) + (o->sim != NULL);
     int rc;
@@ -212,6 +214,10 @@ static int open_session(const struct tool_opts *o, struct card_session *s)
     } else {
         s->kind = CARD_PCSC;
         rc = ucb_pcsc_open(&s->pcsc, o->reader);
+        if (rc == UCB_ERR_CARD_REMOVED && absent_ok) {
+            ucb_pcsc_close(&s->pcsc); /* reopened by tool_card_reopen() */
+            return 1;
+        }
         if (rc < 0) {
             if (rc == UCB_ERR_ARG)
                 tool_err("reader '%s' not found (see 'uiccboot readers')", o->reader);
@@ -488,37 +494,45 @@ int tool_card_reopen(const struct tool_opts *o)
     return 1;
 }
 
-int tool_card_begin(const struct tool_opts *o, struct ucb_apdu **out_apdu,
-                    struct ucb_card_opts *out_opts)
+/* Reader options and the session of one card command; on failure what was
+ * opened is closed and the keys wiped. Returns a TOOL_* code, or 1 for an
+ * empty PC/SC reader when @p absent_ok. */
+static int command_begin(const struct tool_opts *o, struct ucb_card_opts *co, bool absent_ok)
 {
-    int rc = card_opts(o, out_opts);
+    int rc = card_opts(o, co);
 
     if (rc != TOOL_OK)
         return rc;
-    waiting_for_card = false;
-    if (o->at == NULL && o->sim == NULL) {
-        /* watch starts with or without a card in the reader */
-        struct ucb_pcsc probe;
-        memset(&probe, 0, sizeof(probe));
-        rc = ucb_pcsc_open(&probe, o->reader);
-        ucb_pcsc_close(&probe);
-        if (rc == UCB_ERR_CARD_REMOVED) {
-            struct ucb_transport t = {absent_transmit, NULL, absent_event, NULL, 0};
-            memset(&session, 0, sizeof(session));
-            session.kind = CARD_PCSC;
-            session.fd.fd = -1;
-            ucb_apdu_init(&session.a, &t);
-            waiting_for_card = true;
-            *out_apdu = &session.a;
-            return TOOL_OK;
-        }
-    }
-    rc = open_session(o, &session);
-    if (rc != TOOL_OK) {
+    rc = open_session(o, &session, absent_ok);
+    if (rc != TOOL_OK && rc != 1) {
         close_session(&session);
         scp03_wipe();
-        return rc;
     }
+    return rc;
+}
+
+/* Close the session and wipe the keys of one card command. */
+static void command_end(void)
+{
+    close_session(&session);
+    scp03_wipe();
+}
+
+int tool_card_begin(const struct tool_opts *o, struct ucb_apdu **out_apdu,
+                    struct ucb_card_opts *out_opts)
+{
+    /* watch starts with or without a card in the reader */
+    int rc = command_begin(o, out_opts, true);
+
+    waiting_for_card = false;
+    if (rc == 1) {
+        struct ucb_transport t = {absent_transmit, NULL, absent_event, NULL, 0};
+        ucb_apdu_init(&session.a, &t);
+        waiting_for_card = true;
+        rc = TOOL_OK;
+    }
+    if (rc != TOOL_OK)
+        return rc;
     *out_apdu = &session.a;
     return TOOL_OK;
 }
@@ -530,28 +544,21 @@ void tool_card_end(void)
         scp03_wipe();
         return;
     }
-    close_session(&session);
-    scp03_wipe();
+    command_end();
 }
 
 int tool_card_read(const struct tool_opts *o, uint8_t *buf, size_t cap, size_t *out_len,
                    struct ucb_card_info *info)
 {
     struct ucb_card_opts co;
-    int rc = card_opts(o, &co);
+    int rc;
 
     memset(info, 0, sizeof(*info));
+    rc = command_begin(o, &co, false);
     if (rc != TOOL_OK)
         return rc;
-    rc = open_session(o, &session);
-    if (rc != TOOL_OK) {
-        close_session(&session);
-        scp03_wipe();
-        return rc;
-    }
     rc = ucb_card_read_bootstrap(&session.a, &co, buf, cap, info);
-    close_session(&session);
-    scp03_wipe();
+    command_end();
     if (rc < 0) {
         card_error(rc, info);
         return TOOL_IO;
@@ -696,19 +703,12 @@ int tool_cmd_write(const struct tool_opts *o)
                  o->input, o->input);
         return TOOL_INVALID;
     }
-    rc = card_opts(o, &co);
+    rc = command_begin(o, &co, false);
     if (rc != TOOL_OK)
         return rc;
-    rc = open_session(o, &session);
-    if (rc != TOOL_OK) {
-        close_session(&session);
-        scp03_wipe();
-        return rc;
-    }
     memset(&info, 0, sizeof(info));
     rc = ucb_card_write_bootstrap(&session.a, &co, data, len, o->pad, &info);
-    close_session(&session);
-    scp03_wipe();
+    command_end();
     memset(data, 0, len);
     if (rc < 0) {
         card_error(rc, &info);
