@@ -4,7 +4,9 @@
 #  2. Cortex-M4 -Os size of the core library, default and smallest configuration;
 #  3. C-APDUs and bytes of a full card read per fixture card (virtual UICC);
 #  4. what SCP03 adds to the read of R1, and the host's instructions for that
-#     read at level 33 (callgrind on a replayed exchange: host work only).
+#     read at level 33 (callgrind on a replayed exchange: host work only);
+#  5. the check at Register/Update on an unchanged card: C-APDUs, and host
+#     instructions of the kept read alone and of a whole bridge check.
 #   scripts/perf-figures.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,8 @@ if [ -f build-bench/build.ninja ]; then
 else
   meson setup build-bench --buildtype=release >/dev/null
 fi
-ninja -C build-bench tests/bench/bench_decode_validate tests/bench/bench_read tests/bench/bench_scp03 >/dev/null
+ninja -C build-bench tests/bench/bench_decode_validate tests/bench/bench_read tests/bench/bench_scp03 \
+  tests/bench/bench_check tests/bench/bench_bridge >/dev/null
 out=$(mktemp)
 valgrind --tool=callgrind --callgrind-out-file="$out" '--toggle-collect=ucb_bench_once*' \
   build-bench/tests/bench/bench_decode_validate "$r1" 1 2>&1 | grep -E 'Collected' |
@@ -36,4 +39,16 @@ for level in 00 33; do
     build-bench/tests/bench/bench_scp03 . replay "$level" 2>&1 | grep -E 'Collected' |
     sed "s/.*Collected : /read of R1 at level $level (00 = plain), host instructions: /"
   rm -f "$out"
+done
+echo
+build-bench/tests/bench/bench_check .
+build-bench/tests/bench/bench_bridge .
+for level in 00 33; do
+  for bench in check:ucb_bench_check_once bridge:ucb_bench_bridge_check; do
+    out=$(mktemp)
+    valgrind --tool=callgrind --callgrind-out-file="$out" "--toggle-collect=${bench#*:}" \
+      "build-bench/tests/bench/bench_${bench%%:*}" . replay "$level" 2>&1 | grep -E 'Collected' |
+      sed "s/.*Collected : /${bench%%:*} of R1 at level $level (00 = plain), host instructions: /"
+    rm -f "$out"
+  done
 done
