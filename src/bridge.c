@@ -6,11 +6,14 @@
  */
 #include "uiccboot/bridge.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "uiccboot/err.h"
 #include "uiccboot/tlv.h"
 #include "uiccboot/validate.h"
+
+#include "pkcs15_int.h" /* ucb_sha256_ctx */
 
 #define NONE16 0xFFFFu
 #define SSID_BOOTSTRAP 0u
@@ -36,13 +39,26 @@ static void emit(struct ucb_bridge *b, enum ucb_bridge_event_kind kind, int err,
     b->cfg.event(b->cfg.event_ctx, &ev);
 }
 
+static void act_full(struct ucb_bridge *b, enum ucb_bridge_op op, uint16_t oid, uint16_t iid,
+                     uint16_t ssid, uint16_t card_iid, enum ucb_bridge_op skipped, bool implied)
+{
+    if (b->cfg.event == NULL) return;
+    struct ucb_bridge_action a = {op, oid, iid, ssid, card_iid, skipped, b->undoing, implied};
+    struct ucb_bridge_event ev = {UCB_BRIDGE_EV_ACTION, 0, 0, &a, &b->info};
+    b->cfg.event(b->cfg.event_ctx, &ev);
+}
+
 static void act(struct ucb_bridge *b, enum ucb_bridge_op op, uint16_t oid, uint16_t iid,
                 uint16_t ssid, uint16_t card_iid, enum ucb_bridge_op skipped)
 {
-    if (b->cfg.event == NULL) return;
-    struct ucb_bridge_action a = {op, oid, iid, ssid, card_iid, skipped, b->undoing};
-    struct ucb_bridge_event ev = {UCB_BRIDGE_EV_ACTION, 0, 0, &a, &b->info};
-    b->cfg.event(b->cfg.event_ctx, &ev);
+    act_full(b, op, oid, iid, ssid, card_iid, skipped, false);
+}
+
+/* A step not taken: the core cannot do it, or (implied) did it as part of another. */
+static void act_skip(struct ucb_bridge *b, uint16_t oid, uint16_t ssid, enum ucb_bridge_op op,
+                     bool implied)
+{
+    act_full(b, UCB_BRIDGE_SKIP, oid, NONE16, ssid, NONE16, op, implied);
 }
 
 static const struct ucb_adapter_ops *ops(const struct ucb_bridge *b)
@@ -70,6 +86,97 @@ static void hash8(const uint8_t *p, size_t n, uint8_t out[8])
     uint8_t h[32];
     ucb_sha256(p, n, h);
     memcpy(out, h, 8);
+}
+
+/*
+ * Identity resources: the ones of an instance that no server but the
+ * Bootstrap-Server can write (LwM2M Core E.1-E.3: a Server has no access
+ * to the Security object; Short Server ID and the Access Control target
+ * are read-only for it). A change to one of them means the instance was
+ * replaced out of band; a Device Management server writing the Lifetime
+ * of a card Server instance, or the ACL of a card Access Control instance
+ * it owns, does not take the instance away from the card. Other objects
+ * have no identity resources: there only a Delete, or a Bootstrap-Server
+ * operation reported with ucb_bridge_notify(), ends the card's ownership.
+ */
+static size_t ident_set(uint16_t oid, const uint16_t **out)
+{
+    static const uint16_t sec[] = {0, 1, 2, 3, 4, 5, 10}; /* URI, bootstrap, mode, keys, SSID */
+    static const uint16_t srv[] = {0};                    /* Short Server ID */
+    static const uint16_t acl[] = {0, 1};                 /* target object and instance */
+    switch (oid) {
+    case UCB_OID_SECURITY: *out = sec; return sizeof sec / sizeof sec[0];
+    case UCB_OID_SERVER: *out = srv; return sizeof srv / sizeof srv[0];
+    case UCB_OID_ACCESS_CONTROL: *out = acl; return sizeof acl / sizeof acl[0];
+    default: *out = NULL; return 0;
+    }
+}
+
+/*
+ * Hash of the identity resources of an instance, by value: an Integer is
+ * hashed as its value whatever width it was encoded in, so a core that
+ * stores and gives back resources in its own way still matches. For the
+ * card's instance (@p card) *mask receives which were present; for a
+ * read-back *mask says which must be, and one missing or undecodable gives
+ * UCB_ERR_TYPE.
+ */
+static int ident_hash(uint16_t oid, const uint8_t *tlv, size_t len, bool card, uint8_t *mask,
+                      uint8_t out[8])
+{
+    const uint16_t *set;
+    size_t n = ident_set(oid, &set);
+    struct ucb_sha256_ctx c;
+    uint8_t h[32];
+    if (card) *mask = 0;
+    ucb_sha256_init(&c);
+    for (size_t k = 0; k < n; k++) {
+        struct ucb_tlv t;
+        int f = ucb_tlv_find(tlv, len,
+                             UCB_TLV_ALLOW(UCB_TLV_RESOURCE) |
+                                 UCB_TLV_ALLOW(UCB_TLV_MULTIPLE_RESOURCE),
+                             set[k], &t);
+        if (f == 1 && t.kind != UCB_TLV_RESOURCE) f = UCB_ERR_TYPE;
+        if (card && f == 1) *mask |= (uint8_t)(1u << k);
+        if ((*mask & (1u << k)) == 0) continue;
+        if (f != 1) return UCB_ERR_TYPE;
+        const struct ucb_res_info *ri = ucb_res_info_find(oid, set[k]);
+        uint8_t v[8];
+        const uint8_t *p = t.value;
+        size_t vl = t.len;
+        int64_t i = 0;
+        uint64_t u = 0;
+        bool bo = false;
+        int rc = 0;
+        switch (ri != NULL ? ri->type : UCB_TYPE_OPAQUE) {
+        case UCB_TYPE_INTEGER:
+        case UCB_TYPE_TIME: rc = ucb_tlv_get_int(&t, &i); u = (uint64_t)i; break;
+        case UCB_TYPE_UNSIGNED: rc = ucb_tlv_get_uint(&t, &u); break;
+        case UCB_TYPE_BOOLEAN: rc = ucb_tlv_get_bool(&t, &bo); u = bo ? 1u : 0u; break;
+        default: vl = SIZE_MAX; break;
+        }
+        if (rc < 0) return UCB_ERR_TYPE;
+        if (vl != SIZE_MAX) {
+            for (int j = 0; j < 8; j++)
+                v[j] = (uint8_t)(u >> (56 - 8 * j));
+            p = v;
+            vl = 8;
+        } else {
+            vl = t.len;
+        }
+        uint8_t hdr[4] = {(uint8_t)(set[k] >> 8), (uint8_t)set[k], (uint8_t)(vl >> 8),
+                          (uint8_t)vl};
+        ucb_sha256_update(&c, hdr, sizeof hdr);
+        ucb_sha256_update(&c, p, vl);
+    }
+    ucb_sha256_final(&c, h);
+    memcpy(out, h, 8);
+    return 0;
+}
+
+/* Run the core's end-of-batch hook, if it has one. */
+static int commit(struct ucb_bridge *b)
+{
+    return ops(b)->commit != NULL ? ops(b)->commit(b->cfg.adapter.ctx) : 0;
 }
 
 static int log_undo(struct ucb_bridge *b, uint8_t kind, uint16_t oid, uint16_t iid, uint16_t ssid,
@@ -169,9 +276,9 @@ static int delete_rec(struct ucb_bridge *b, const struct ucb_prov_rec *r)
         return 0;
     }
     if (n < 0) return n;
-    uint8_t h[8];
-    hash8(b->cfg.undo_buf + off, (size_t)n, h);
-    if (memcmp(h, r->hash, 8) != 0) {
+    uint8_t h[8], mask = r->ident_mask;
+    if (ident_hash(r->oid, b->cfg.undo_buf + off, (size_t)n, false, &mask, h) < 0 ||
+        memcmp(h, r->ident, 8) != 0) {
         act(b, UCB_BRIDGE_DISOWN, r->oid, r->iid, r->ssid, r->card_iid, UCB_BRIDGE_DISOWN);
         return 0;
     }
@@ -193,9 +300,10 @@ static unsigned wd_score(uint16_t rights)
 static int acl_cleanup(struct ucb_bridge *b, uint16_t ssid)
 {
     void *ctx = b->cfg.adapter.ctx;
-    if ((caps(b) & UCB_CAP_ACL) == 0 || ops(b)->acl_get == NULL || ops(b)->acl_set == NULL) {
-        act(b, UCB_BRIDGE_SKIP, UCB_OID_ACCESS_CONTROL, NONE16, ssid, NONE16,
-            UCB_BRIDGE_ACL_CHANGE);
+    if ((caps(b) & UCB_CAP_IMPLIED_ACL) != 0 || (caps(b) & UCB_CAP_ACL) == 0 ||
+        ops(b)->acl_get == NULL || ops(b)->acl_set == NULL) {
+        act_skip(b, UCB_OID_ACCESS_CONTROL, ssid, UCB_BRIDGE_ACL_CHANGE,
+                 (caps(b) & UCB_CAP_IMPLIED_ACL) != 0);
         return 0;
     }
     uint16_t ids[UCB_PROV_MAX * 2u];
@@ -251,10 +359,10 @@ static int acl_cleanup(struct ucb_bridge *b, uint16_t ssid)
 /* An optional per-server step: skip explicitly without the capability;
  * NOT_PRESENT (nothing to do for that server) is not a failure. */
 static int server_step(struct ucb_bridge *b, enum ucb_bridge_op op, uint32_t cap,
-                       int (*fn)(void *, uint16_t), uint16_t ssid)
+                       int (*fn)(void *, uint16_t), uint16_t ssid, bool implied)
 {
-    if ((caps(b) & cap) == 0 || fn == NULL) {
-        act(b, UCB_BRIDGE_SKIP, NONE16, NONE16, ssid, NONE16, op);
+    if (implied || (caps(b) & cap) == 0 || fn == NULL) {
+        act_skip(b, NONE16, ssid, op, implied);
         return 0;
     }
     int rc = fn(b->cfg.adapter.ctx, ssid);
@@ -375,6 +483,7 @@ static int create_inst(struct ucb_bridge *b, struct newinst *nw, size_t nn, size
     r->ssid = x->ssid;
     r->flags = iid != x->card_iid ? UCB_PROV_REMAPPED : 0;
     memcpy(r->hash, x->hash, 8);
+    (void)ident_hash(x->oid, x->tlv, x->len, true, &r->ident_mask, r->ident);
     act(b, UCB_BRIDGE_CREATE, x->oid, iid, x->ssid, x->card_iid, UCB_BRIDGE_CREATE);
     return rc;
 }
@@ -444,7 +553,9 @@ static int apply(struct ucb_bridge *b, bool have_card)
         if (f < 0) return f;
         bool ours = false;
         for (size_t i = 0; i < p->n && !ours; i++)
-            ours = going[i] && p->rec[i].oid == UCB_OID_SERVER && p->rec[i].iid == siid;
+            ours = going[i] && p->rec[i].oid == UCB_OID_SERVER &&
+                   (siid == UCB_IID_UNKNOWN ? p->rec[i].ssid == nw[k].ssid
+                                            : p->rec[i].iid == siid);
         if (f == 1 && !ours) {
             for (size_t j = 0; j < nn; j++)
                 if (is_account_oid(nw[j].oid) && nw[j].ssid == nw[k].ssid)
@@ -459,7 +570,7 @@ static int apply(struct ucb_bridge *b, bool have_card)
         const struct ucb_prov_rec *r = &p->rec[i];
         if (!going[i] || r->oid != UCB_OID_SERVER || in_list(disabled, n_dis, r->ssid)) continue;
         if ((caps(b) & UCB_CAP_DISABLE) == 0 || ops(b)->disable_server == NULL) {
-            act(b, UCB_BRIDGE_SKIP, NONE16, NONE16, r->ssid, NONE16, UCB_BRIDGE_DISABLE);
+            act_skip(b, NONE16, r->ssid, UCB_BRIDGE_DISABLE, false);
             continue;
         }
         rc = ops(b)->disable_server(ctx, r->ssid);
@@ -494,7 +605,8 @@ static int apply(struct ucb_bridge *b, bool have_card)
             rc = returns ? 0 : acl_cleanup(b, ssid);
             if (rc < 0) goto fail;
             rc = server_step(b, UCB_BRIDGE_CANCEL_OBSERVATIONS, UCB_CAP_OBSERVATIONS,
-                             ops(b)->cancel_observations, ssid);
+                             ops(b)->cancel_observations, ssid,
+                             (caps(b) & UCB_CAP_IMPLIED_CANCEL) != 0);
             if (rc < 0) goto fail;
         }
         for (uint16_t oid = UCB_OID_SERVER + 1u; oid-- > 0;)
@@ -507,7 +619,9 @@ static int apply(struct ucb_bridge *b, bool have_card)
             }
         if (had_server) {
             rc = server_step(b, UCB_BRIDGE_DEREGISTER, UCB_CAP_DEREGISTER, ops(b)->deregister,
-                             ssid);
+                             ssid,
+                             (caps(b) & UCB_CAP_IMPLIED_DEREGISTER) != 0 &&
+                                 in_list(disabled, n_dis, ssid));
             if (rc < 0) goto fail;
         }
     }
@@ -577,6 +691,8 @@ static int apply(struct ucb_bridge *b, bool have_card)
             rc = create_inst(b, nw, nn, k);
             if (rc < 0) goto fail;
         }
+    rc = commit(b);
+    if (rc < 0) goto fail;
     rc = b->cfg.store.ops->save(b->cfg.store.ctx, &b->next);
     if (rc < 0) goto fail;
     b->prov = b->next;
@@ -586,6 +702,7 @@ static int apply(struct ucb_bridge *b, bool have_card)
 
 fail:
     (void)rollback(b);
+    (void)commit(b);
     emit(b, UCB_BRIDGE_EV_APPLY_FAILED, rc, 0);
     return rc;
 }
@@ -791,6 +908,7 @@ int ucb_bridge_tick(struct ucb_bridge *b, uint32_t now_s)
     b->undo_used = 0;
     b->next = b->prov;
     int rc = delete_rec(b, r);
+    if (rc == 0) rc = commit(b);
     if (rc == 0) {
         size_t j = 0;
         for (size_t i = 0; i < b->next.n; i++)
@@ -801,6 +919,7 @@ int ucb_bridge_tick(struct ucb_bridge *b, uint32_t now_s)
     }
     if (rc < 0) {
         (void)rollback(b);
+        (void)commit(b);
         emit(b, UCB_BRIDGE_EV_APPLY_FAILED, rc, 0);
         return rc;
     }

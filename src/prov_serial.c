@@ -11,7 +11,7 @@
 #include "uiccboot/store.h"
 
 #define PROV_HDR_SIZE 56u
-#define PROV_REC_SIZE 17u
+#define PROV_REC_SIZE 26u
 #define PROV_CRC_OFF (PROV_HDR_SIZE + UCB_PROV_MAX * PROV_REC_SIZE)
 
 _Static_assert(PROV_CRC_OFF + 4u == UCB_PROV_SERIAL_SIZE, "layout and size disagree");
@@ -93,6 +93,8 @@ int ucb_prov_serialize(const struct ucb_provenance *p, uint8_t *out, size_t cap)
         put16(o + 6, r->ssid);
         o[8] = r->flags;
         memcpy(o + 9, r->hash, sizeof r->hash);
+        o[17] = r->ident_mask;
+        memcpy(o + 18, r->ident, sizeof r->ident);
     }
     put32(out + PROV_CRC_OFF, prov_crc32(out, PROV_CRC_OFF));
     return (int)UCB_PROV_SERIAL_SIZE;
@@ -132,6 +134,8 @@ static int prov_parse(const uint8_t *in, size_t len, struct ucb_provenance *out)
         r->flags = o[8];
         if (r->flags & ~UCB_PROV_FLAGS_KNOWN) return UCB_ERR_STORE;
         memcpy(r->hash, o + 9, sizeof r->hash);
+        r->ident_mask = o[17];
+        memcpy(r->ident, o + 18, sizeof r->ident);
     }
     return 0;
 }

@@ -99,6 +99,23 @@ int ucb_tlv_enter(struct ucb_tlv_cursor *child, const struct ucb_tlv *parent)
     return 0;
 }
 
+int ucb_tlv_find(const uint8_t *buf, size_t len, unsigned allowed, uint16_t id,
+                 struct ucb_tlv *out)
+{
+    struct ucb_tlv_cursor c;
+    struct ucb_tlv t;
+    int rc;
+    if (out == NULL || (buf == NULL && len > 0)) return UCB_ERR_ARG;
+    ucb_tlv_cursor_init(&c, buf, len, 0, allowed);
+    while ((rc = ucb_tlv_next(&c, &t)) == 1) {
+        if (t.id == id) {
+            *out = t;
+            return 1;
+        }
+    }
+    return rc;
+}
+
 /* ---- typed accessors (LwM2M Core Appendix C) ---- */
 
 static int is_int_width(size_t len)

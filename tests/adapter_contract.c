@@ -117,18 +117,6 @@ static size_t other_tlv(uint8_t *buf)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static int find_res(const uint8_t *buf, size_t len, uint16_t id, struct ucb_tlv *out)
-{
-    struct ucb_tlv_cursor c;
-    int rc;
-
-    ucb_tlv_cursor_init(&c, buf, len, 0, RES_ALLOWED);
-    while ((rc = ucb_tlv_next(&c, out)) == 1)
-        if (out->id == id)
-            return 1;
-    return rc;
-}
-
 /* Same resource values (by bytes, or as integers when the widths differ). */
 static bool same_values(const uint8_t *exp, size_t exp_len, const uint8_t *got, size_t got_len)
 {
@@ -139,7 +127,7 @@ static bool same_values(const uint8_t *exp, size_t exp_len, const uint8_t *got, 
     ucb_tlv_cursor_init(&c, exp, exp_len, 0, RES_ALLOWED);
     while ((rc = ucb_tlv_next(&c, &e)) == 1) {
         int64_t ve, vg;
-        if (find_res(got, got_len, e.id, &g) != 1 || g.kind != e.kind)
+        if (ucb_tlv_find(got, got_len, RES_ALLOWED, e.id, &g) != 1 || g.kind != e.kind)
             return false;
         if (g.len == e.len && memcmp(g.value, e.value, e.len) == 0)
             continue;
@@ -190,7 +178,10 @@ static void check_caps_match_ops(struct run *r)
     EXPECT(r, o->read != NULL);
     EXPECT(r, o->find_server != NULL);
     EXPECT_EQ(r, caps & ~(uint32_t)(UCB_CAP_DISABLE | UCB_CAP_DEREGISTER | UCB_CAP_OBSERVATIONS |
-                                     UCB_CAP_ACL), 0);
+                                     UCB_CAP_ACL | UCB_CAP_IMPLIED_DEREGISTER |
+                                     UCB_CAP_IMPLIED_CANCEL | UCB_CAP_IMPLIED_ACL), 0);
+    /* a de-registration implied by disable needs a disable */
+    EXPECT(r, !(caps & UCB_CAP_IMPLIED_DEREGISTER) || (caps & UCB_CAP_DISABLE));
     EXPECT_EQ(r, !!(caps & UCB_CAP_DISABLE), o->disable_server != NULL);
     EXPECT_EQ(r, !!(caps & UCB_CAP_DISABLE), o->enable_server != NULL);
     EXPECT_EQ(r, !!(caps & UCB_CAP_DEREGISTER), o->deregister != NULL);
@@ -258,7 +249,8 @@ static void check_create_existing_fails(struct run *r)
     EXPECT_EQ(r, r->o->create(r->x, 0, r->h.iid_base, tlv, len), UCB_ERR_ADAPTER);
     /* The instance is untouched: it still carries ssid_a. */
     n = r->o->read(r->x, 0, r->h.iid_base, back, sizeof(back));
-    EXPECT(r, n > 0 && find_res(back, (size_t)n, 10, &t) == 1 && ucb_tlv_get_int(&t, &ssid) == 0);
+    EXPECT(r, n > 0 && ucb_tlv_find(back, (size_t)n, RES_ALLOWED, 10, &t) == 1 &&
+                  ucb_tlv_get_int(&t, &ssid) == 0);
     EXPECT_EQ(r, ssid, r->h.ssid_a);
 }
 
@@ -301,7 +293,7 @@ static void check_find_server(struct run *r)
     r->check = "find_server_by_ssid";
     EXPECT_EQ(r, r->o->create(r->x, 1, r->h.iid_base, tlv, len), 0);
     EXPECT_EQ(r, r->o->find_server(r->x, r->h.ssid_a, &iid), 1);
-    EXPECT_EQ(r, iid, r->h.iid_base);
+    EXPECT(r, iid == r->h.iid_base || iid == UCB_IID_UNKNOWN);
     EXPECT_EQ(r, r->o->find_server(r->x, r->h.ssid_b, &iid), 0);
 }
 
@@ -407,6 +399,9 @@ static void check_server_control(struct run *r)
         EXPECT_EQ(r, o->disable_server(r->x, A), 0);
         if (hooks)
             EXPECT(r, server_state(r, A, &reg, &dis, &obs) && dis && !reg);
+        /* a core that says it drops observations itself must do so */
+        if (hooks && (o->caps(r->x) & UCB_CAP_IMPLIED_CANCEL))
+            EXPECT(r, server_state(r, A, &reg, &dis, &obs) && obs == 0);
         EXPECT_EQ(r, o->enable_server(r->x, A), 0);
         if (hooks)
             EXPECT(r, server_state(r, A, &reg, &dis, &obs) && !dis);
@@ -427,6 +422,25 @@ static void check_server_control(struct run *r)
         EXPECT_EQ(r, o->deregister(r->x, A), 0);
         EXPECT(r, server_state(r, A, &reg, &dis, &obs) && !reg);
     }
+}
+
+/* commit() ends a batch: harmless when repeated, and it keeps what the batch made. */
+static void check_commit(struct run *r)
+{
+    uint8_t tlv[TLV_MAX];
+    size_t len = other_tlv(tlv);
+    uint16_t iid = (uint16_t)(r->h.iid_base + 6);
+
+    r->check = "commit_keeps_the_batch";
+    if (r->o->commit == NULL)
+        return;
+    EXPECT_EQ(r, r->o->create(r->x, r->h.other_oid, iid, tlv, len), 0);
+    EXPECT_EQ(r, r->o->commit(r->x), 0);
+    EXPECT_EQ(r, r->o->commit(r->x), 0);
+    EXPECT_EQ(r, listed(r, r->h.other_oid, iid), 1);
+    EXPECT_EQ(r, r->o->remove(r->x, r->h.other_oid, iid), 0);
+    EXPECT_EQ(r, r->o->commit(r->x), 0);
+    EXPECT_EQ(r, listed(r, r->h.other_oid, iid), 0);
 }
 
 /* Delete what the suite made; the core ends as it started. */
@@ -474,6 +488,7 @@ int ucb_contract_run(const struct ucb_adapter *a, const struct contract_hooks *h
     check_find_server(&r);
     check_acl_round_trip(&r);
     check_server_control(&r);
+    check_commit(&r);
     cleanup(&r);
     return r.failures;
 }

@@ -437,9 +437,10 @@ static void bootstrap_write_disowns_and_removal_leaves_it(void **state)
     struct rig *r = rig_new(R1, false);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
-    /* A Bootstrap-Server rewrites /1/1 (server 102) out of band; nobody tells the bridge. */
+    /* A Bootstrap-Server replaces /1/1 (server 102) by server 150 out of band;
+     * nobody tells the bridge. */
     uint8_t buf[128];
-    size_t n = rig_server_tlv(buf, sizeof buf, 102);
+    size_t n = rig_server_tlv(buf, sizeof buf, 150);
     CHECK_EQ("bs write", ucb_ref_core_bs_write(&r->core, 1, 1, buf, n), 0);
     /* And writes /3/0, which it tells the bridge about (not a card instance). */
     CHECK_EQ("notify other", ucb_bridge_notify(&r->b, 3, 0, false), 0);
@@ -449,7 +450,7 @@ static void bootstrap_write_disowns_and_removal_leaves_it(void **state)
     vuicc_remove(r->card);
     rig_clear_log(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
-    /* the rewritten /1/1 stays (read back: not what the card wrote) */
+    /* the replaced /1/1 stays (read back: another Short Server ID) */
     const uint8_t *t;
     size_t len;
     CHECK_EQ("rewritten server kept", ucb_ref_core_get(&r->core, 1, 1, &t, &len), 0);

@@ -23,6 +23,7 @@
 #include "uiccboot/tlv.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define RES_ALLOWED (UCB_TLV_ALLOW(UCB_TLV_RESOURCE) | UCB_TLV_ALLOW(UCB_TLV_MULTIPLE_RESOURCE))
 
 /* One core per test, on the heap so ASan sees overruns of the struct. */
 static int setup(void **state)
@@ -160,6 +161,29 @@ static void contract_holds_for_every_subset_of_capabilities(void **state)
     }
 }
 
+/* A core with its own storage and bundled side effects keeps the contract too. */
+static void contract_holds_with_foreign_reads_and_implied_steps(void **state)
+{
+    struct ucb_ref_core *core = *state;
+    const uint32_t sets[] = {UCB_REF_CAPS_ALL | UCB_REF_CAPS_IMPLIED,
+                             UCB_CAP_DISABLE | UCB_REF_CAPS_IMPLIED,
+                             UCB_CAP_DISABLE | UCB_CAP_IMPLIED_DEREGISTER};
+
+    for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
+        struct ucb_adapter a;
+        struct contract_hooks h = hooks_for(core);
+        char name[32];
+
+        h.exact_read = false;
+        ucb_ref_core_init(core);
+        ucb_ref_core_set_caps(core, sets[k]);
+        ucb_ref_core_foreign_reads(core, true);
+        ucb_ref_core_adapter(core, &a);
+        snprintf(name, sizeof(name), "caps 0x%x", (unsigned)sets[k]);
+        CHECK_EQ(name, ucb_contract_run(&a, &h), 0);
+    }
+}
+
 static void contract_leaves_other_instances_untouched(void **state)
 {
     struct ucb_ref_core *core = *state;
@@ -202,6 +226,12 @@ static int lenient_remove(void *ctx, uint16_t oid, uint16_t iid)
     return rc == UCB_ERR_NOT_PRESENT ? 0 : rc; /* hides a missing instance */
 }
 
+static uint32_t caps_claiming_implied_cancel(void *ctx)
+{
+    (void)ctx;
+    return UCB_REF_CAPS_ALL | UCB_CAP_IMPLIED_CANCEL;
+}
+
 static void contract_catches_a_broken_adapter(void **state)
 {
     struct ucb_ref_core *core = *state;
@@ -228,6 +258,15 @@ static void contract_catches_a_broken_adapter(void **state)
     ops.deregister = NULL;
     a.ops = &ops;
     assert_true(ucb_contract_run(&a, NULL) > 0);
+
+    /* a core claiming to drop observations on disable that keeps them */
+    ucb_ref_core_init(core);
+    ucb_ref_core_adapter(core, &a);
+    ops = *a.ops;
+    ops.caps = caps_claiming_implied_cancel;
+    a.ops = &ops;
+    struct contract_hooks h = hooks_for(core);
+    assert_true(ucb_contract_run(&a, &h) > 0);
 }
 
 /* ---- pool and payloads -------------------------------------------------------- */
@@ -733,6 +772,111 @@ static void bs_write_replaces_and_bs_delete_keeps_bootstrap_account_and_device(v
     CHECK_EQ("logged", e->op, UCB_REF_OP_BS_DELETE);
 }
 
+static void foreign_reads_keep_values_in_another_encoding(void **state)
+{
+    struct ucb_ref_core *core = *state;
+    struct ucb_adapter a;
+    uint8_t back[UCB_REF_MAX_TLV];
+    const uint8_t *tlv;
+    size_t len;
+    struct ucb_tlv t;
+    int64_t v = 0;
+    bool b = true;
+
+    struct ucb_tlv_writer w;
+    ucb_tlv_writer_init(&w, back, sizeof(back));
+    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 0, 101);
+    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 1, 300);
+    ucb_tlv_put_raw(&w, UCB_TLV_RESOURCE, 7, "U", 1);
+    ucb_ref_core_adapter(core, &a);
+    CHECK_EQ("create", a.ops->create(a.ctx, 1, 1, back, (size_t)ucb_tlv_writer_finish(&w)), 0);
+    assert_int_equal(ucb_ref_core_get(core, 1, 1, &tlv, &len), 0);
+    CHECK_EQ("plain read", a.ops->read(a.ctx, 1, 1, back, sizeof(back)), (int)len);
+    test_check_bytes("plain", back, len, tlv, len);
+    ucb_ref_core_foreign_reads(core, true);
+    int n = a.ops->read(a.ctx, 1, 1, back, sizeof(back));
+    assert_true(n > (int)len);
+    CHECK_EQ("ssid found", ucb_tlv_find(back, (size_t)n, RES_ALLOWED, 0, &t), 1);
+    CHECK_EQ("ssid 8 bytes", t.len, 8);
+    CHECK_EQ("ssid decodes", ucb_tlv_get_int(&t, &v), 0);
+    CHECK_EQ("ssid value", v, 101);
+    CHECK_EQ("storing default", ucb_tlv_find(back, (size_t)n, RES_ALLOWED, 6, &t), 1);
+    CHECK_EQ("storing decodes", ucb_tlv_get_bool(&t, &b), 0);
+    assert_false(b);
+    /* descending IDs: the first element is the highest */
+    struct ucb_tlv_cursor c;
+    ucb_tlv_cursor_init(&c, back, (size_t)n, 0, RES_ALLOWED);
+    CHECK_EQ("first", ucb_tlv_next(&c, &t), 1);
+    CHECK_EQ("first is 7", t.id, 7);
+    CHECK_EQ("too small", a.ops->read(a.ctx, 1, 1, back, 4), UCB_ERR_BUFFER);
+}
+
+static void dm_write_changes_writable_resources_only(void **state)
+{
+    struct ucb_ref_core *core = *state;
+    const uint8_t *tlv;
+    size_t len;
+    struct ucb_tlv t;
+    int64_t v = 0;
+
+    add_account(core, 1, 101);
+    uint32_t mutations = ucb_ref_core_mutations(core);
+    CHECK_EQ("lifetime", ucb_ref_core_dm_write_int(core, 1, 1, 1, 600), 0);
+    assert_int_equal(ucb_ref_core_get(core, 1, 1, &tlv, &len), 0);
+    CHECK_EQ("found", ucb_tlv_find(tlv, len, RES_ALLOWED, 1, &t), 1);
+    CHECK_EQ("int", ucb_tlv_get_int(&t, &v), 0);
+    CHECK_EQ("value", v, 600);
+    CHECK_EQ("ssid kept", ucb_tlv_find(tlv, len, RES_ALLOWED, 0, &t), 1);
+    CHECK_EQ("ssid read-only", ucb_ref_core_dm_write_int(core, 1, 1, 0, 7), UCB_ERR_ADAPTER);
+    CHECK_EQ("security", ucb_ref_core_dm_write_int(core, 0, 1, 11, 7), UCB_ERR_ADAPTER);
+    CHECK_EQ("absent", ucb_ref_core_dm_write_int(core, 1, 9, 1, 7), UCB_ERR_NOT_PRESENT);
+    CHECK_EQ("not an adapter op", ucb_ref_core_mutations(core), mutations);
+    const struct ucb_ref_log_entry *e = ucb_ref_core_log_at(core, ucb_ref_core_log_count(core) - 1);
+    CHECK_EQ("logged", e->op, UCB_REF_OP_DM_WRITE);
+    CHECK_EQ("logged ssid", e->ssid, 101);
+}
+
+static void commit_counts_and_obeys_the_fault_knob(void **state)
+{
+    struct ucb_ref_core *core = *state;
+    struct ucb_adapter a;
+
+    ucb_ref_core_adapter(core, &a);
+    assert_non_null(a.ops->commit);
+    CHECK_EQ("commit", a.ops->commit(a.ctx), 0);
+    CHECK_EQ("commits", core->commits, 1);
+    ucb_ref_core_fail_at(core, 1);
+    CHECK_EQ("failing commit", a.ops->commit(a.ctx), UCB_ERR_ADAPTER);
+    CHECK_EQ("not counted", core->commits, 1);
+    ucb_ref_core_set_caps(core, 0);
+    assert_non_null(a.ops->commit); /* not a capability: always there */
+}
+
+static void implied_cancel_drops_observations_with_the_server(void **state)
+{
+    struct ucb_ref_core *core = *state;
+    struct ucb_adapter a;
+
+    ucb_ref_core_set_caps(core, UCB_REF_CAPS_ALL | UCB_CAP_IMPLIED_CANCEL);
+    ucb_ref_core_adapter(core, &a);
+    add_account(core, 1, 101);
+    add_account(core, 2, 102);
+    for (uint16_t s = 101; s <= 102; s++) {
+        CHECK_EQ("register", ucb_ref_core_register(core, s), 0);
+        CHECK_EQ("observe", ucb_ref_core_observe(core, s), 0);
+    }
+    CHECK_EQ("delete server", a.ops->remove(a.ctx, 1, 1), 0);
+    CHECK_EQ("101 observations", ucb_ref_core_server(core, 101)->observations, 0);
+    CHECK_EQ("deregister", a.ops->deregister(a.ctx, 102), 0);
+    CHECK_EQ("102 observations", ucb_ref_core_server(core, 102)->observations, 0);
+    /* without the bit, deletion leaves them to cancel_observations */
+    ucb_ref_core_set_caps(core, UCB_REF_CAPS_ALL);
+    CHECK_EQ("register", ucb_ref_core_register(core, 102), 0);
+    CHECK_EQ("observe", ucb_ref_core_observe(core, 102), 0);
+    CHECK_EQ("delete", a.ops->remove(a.ctx, 1, 2), 0);
+    CHECK_EQ("kept", ucb_ref_core_server(core, 102)->observations, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -740,6 +884,7 @@ int main(void)
         T(contract_holds_with_every_capability),
         T(contract_holds_without_hooks),
         T(contract_holds_for_every_subset_of_capabilities),
+        T(contract_holds_with_foreign_reads_and_implied_steps),
         T(contract_leaves_other_instances_untouched),
         T(contract_catches_a_broken_adapter),
         T(pool_full_refuses_create_cleanly),
@@ -759,6 +904,10 @@ int main(void)
         T(log_keeps_the_newest_records_when_full),
         T(op_names_are_short_words),
         T(bs_write_replaces_and_bs_delete_keeps_bootstrap_account_and_device),
+        T(foreign_reads_keep_values_in_another_encoding),
+        T(dm_write_changes_writable_resources_only),
+        T(commit_counts_and_obeys_the_fault_knob),
+        T(implied_cancel_drops_observations_with_the_server),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

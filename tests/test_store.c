@@ -69,8 +69,11 @@ static void full_record(struct ucb_provenance *p)
         r->card_iid = (uint16_t)(0xFF00 + i);
         r->ssid = (uint16_t)(i % 3 == 2 ? 0xFFFF : 100 + i);
         r->flags = (uint8_t)(i & UCB_PROV_FLAGS_KNOWN);
-        for (uint8_t k = 0; k < 8; k++)
+        for (uint8_t k = 0; k < 8; k++) {
             r->hash[k] = (uint8_t)(i * 8 + k);
+            r->ident[k] = (uint8_t)(0x80 ^ (i * 8 + k));
+        }
+        r->ident_mask = (uint8_t)(0x7F - i);
     }
 }
 
@@ -175,15 +178,16 @@ static void layout_is_little_endian_with_crc32_trailer(void **state)
     p.n = 1;
     p.rec[0] = (struct ucb_prov_rec){.oid = 1, .iid = 0x0203, .card_iid = 7, .ssid = 0xFFFF,
                                      .flags = UCB_PROV_REMAPPED,
-                                     .hash = {1, 2, 3, 4, 5, 6, 7, 8}};
+                                     .hash = {1, 2, 3, 4, 5, 6, 7, 8}, .ident_mask = 0x81,
+                                     .ident = {9, 10, 11, 12, 13, 14, 15, 16}};
     uint8_t buf[SZ];
     CHECK_EQ("layout", ucb_prov_serialize(&p, buf, sizeof buf), SZ);
-    test_check_hex("header + record 0", buf, OFF_REC + 17,
-                   "55434250 0100 01 02 89440000000000000000"
+    test_check_hex("header + record 0", buf, OFF_REC + 26,
+                   "55434250 0200 01 02 89440000000000000000"
                    "1111111111111111111111111111111111111111111111111111111111111111"
                    "04030201 0100"
-                   "0100 0302 0700 ffff 01 0102030405060708");
-    for (size_t i = OFF_REC + 17; i < OFF_CRC; i++)
+                   "0100 0302 0700 ffff 01 0102030405060708 81 090a0b0c0d0e0f10");
+    for (size_t i = OFF_REC + 26; i < OFF_CRC; i++)
         if (buf[i] != 0) fail_msg("unused slot byte %zu is 0x%02x", i, buf[i]);
     uint32_t crc = ref_crc32(buf, OFF_CRC);
     uint8_t exp[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
@@ -280,16 +284,17 @@ struct field_vec {
 static const struct field_vec field_vecs[] = {
     {"magic is not UCBP", 0, 'X'},
     {"format version 0 is unknown", 4, 0},
-    {"format version 2 is unknown", 4, 2},
-    {"format version 0x0101 (byte order swapped) is unknown", 5, 1},
+    {"format version 1 (before the identity hash) is refused", 4, 1},
+    {"format version 3 is unknown", 4, 3},
+    {"format version 0x0202 (byte order swapped) is unknown", 5, 2},
     {"valid byte is neither 0 nor 1", 6, 2},
     {"iccid_len 11 exceeds the 10-byte ICCID", 7, 11},
     {"iccid_len 255", 7, 255},
     {"ICCID padding past iccid_len is not zero", 8 + 9, 0x01},
     {"n = UCB_PROV_MAX + 1 (low byte)", 54, (uint8_t)(UCB_PROV_MAX + 1)},
     {"n = 0xFFxx (high byte)", 55, 0xFF},
-    {"record 1 flags carry an unknown bit", OFF_REC + 17 + 8, 0x04 | UCB_PROV_DISOWNED},
-    {"slot past n is not zero", OFF_REC + 2 * 17 + 3, 0x01},
+    {"record 1 flags carry an unknown bit", OFF_REC + 26 + 8, 0x04 | UCB_PROV_DISOWNED},
+    {"slot past n is not zero", OFF_REC + 2 * 26 + 3, 0x01},
     {"last slot past n is not zero", OFF_CRC - 1, 0x80},
 };
 

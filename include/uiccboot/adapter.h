@@ -7,13 +7,26 @@
  * and servers through these operations. The bridge (bridge.h) decides what
  * to create, delete, disable and de-register; the adapter only carries it
  * out. Operations a core cannot do are left NULL (and not in caps()); the
- * bridge skips them explicitly and reports the skip.
+ * bridge skips them explicitly and reports the skip. Where a core does a
+ * step by itself as part of another (Anjay's disable de-registers), the
+ * adapter says so with a UCB_CAP_IMPLIED_* bit and the bridge reports the
+ * step as implied instead of calling anything.
  *
  * Every operation returns 0 on success or a negative error
  * (UCB_ERR_ADAPTER when the core refused, UCB_ERR_NOT_PRESENT for an
  * instance or server that does not exist). Instance payloads are LwM2M TLV
  * (the resources of one Object Instance, as in EF LwM2M_Bootstrap), valid
- * for the call only.
+ * for the call only. A core with typed setters (Anjay's
+ * anjay_security_instance_t, Zephyr's lwm2m_set_*) walks them with
+ * ucb_tlv_find() and the typed getters of tlv.h, and learns each
+ * resource's type from ucb_res_info_find() (bootstrap.h); read() builds its
+ * answer with the TLV writer of tlv.h.
+ *
+ * Operations may take effect asynchronously (a core that queues them on
+ * its scheduler) provided the core carries them out in the order given;
+ * commit() marks the end of a batch, where such a core refreshes its own
+ * state (Wakaama's server list, Anjay's anjay_notify_instances_changed()).
+ * docs/design.md maps every operation onto Wakaama, Anjay and Zephyr.
  */
 #ifndef UCB_ADAPTER_H
 #define UCB_ADAPTER_H
@@ -32,6 +45,17 @@ extern "C" {
 #define UCB_CAP_DEREGISTER    0x0002u /**< deregister */
 #define UCB_CAP_OBSERVATIONS  0x0004u /**< cancel_observations */
 #define UCB_CAP_ACL           0x0008u /**< acl_get / acl_set */
+/** disable_server() also de-registers (Anjay): the de-register step is implied. */
+#define UCB_CAP_IMPLIED_DEREGISTER 0x0100u
+/** The core drops a server's observations itself when the server is disabled,
+ *  de-registered or its Server instance deleted: the cancel step is implied. */
+#define UCB_CAP_IMPLIED_CANCEL     0x0200u
+/** The core removes a deleted server's ACL entries and passes its Access
+ *  Control ownership on by itself: the bridge's ACL step is implied. */
+#define UCB_CAP_IMPLIED_ACL        0x0400u
+
+/** find_server(): the core knows the SSID exists but not its Server instance ID. */
+#define UCB_IID_UNKNOWN 0xFFFFu
 
 /** One ACL entry of an Access Control instance (/2/x/2/ssid = rights). */
 struct ucb_acl_entry {
@@ -65,15 +89,19 @@ struct ucb_adapter_ops {
     /**
      * Read /oid/iid back as resource TLVs into @p out (@p cap bytes).
      * @return the length, UCB_ERR_BUFFER, UCB_ERR_NOT_PRESENT. Required: the
-     * bridge uses it to roll back a delete and to notice an instance the
-     * client changed out of band.
+     * bridge re-creates a deleted instance from it on rollback, and compares
+     * the instance's identity resources with what the card wrote before it
+     * deletes (bridge.h). The bytes need not be those given to create():
+     * the core may add resources with default values, encode integers in
+     * another width or reorder resources.
      */
     int (*read)(void *ctx, uint16_t oid, uint16_t iid, uint8_t *out, size_t cap);
 
     /**
-     * The Short Server ID of the Server instance that exists for @p ssid:
-     * find it. @return 1 and @p out_iid when a Server instance (/1/x) has
-     * this SSID, 0 when none has, or an error. Required.
+     * Is there a Server instance (/1/x) with Short Server ID @p ssid?
+     * @return 1 and its instance ID in @p out_iid (UCB_IID_UNKNOWN when the
+     * core only knows SSIDs, as Anjay's anjay_server_get_ssids()), 0 when
+     * none has, or an error. Required.
      */
     int (*find_server)(void *ctx, uint16_t ssid, uint16_t *out_iid);
 
@@ -98,6 +126,15 @@ struct ucb_adapter_ops {
     /** Replace the ACL entries and the owner of /2/acl_iid. */
     int (*acl_set)(void *ctx, uint16_t acl_iid, const struct ucb_acl_entry *entries, size_t n,
                    uint16_t owner);
+
+    /**
+     * Optional (NULL: nothing to do). Called once after each batch of
+     * operations the bridge made (an apply, its rollback, an expiry), so the
+     * core can act on them together: rebuild its server list, notify its
+     * data model, schedule a registration update. An error fails the batch:
+     * it is rolled back, and commit() is called again after the rollback.
+     */
+    int (*commit)(void *ctx);
 };
 
 /** An adapter: the core's operations and their context, owned by the caller. */

@@ -53,14 +53,24 @@
  *    a server that no longer exists would pass its rights to the next
  *    server given that SSID. No other non-card instance is ever changed.
  *  - Before deleting an instance the bridge reads it back: absent, it is
- *    forgotten; different from what the card wrote (hash), it is marked
- *    DISOWNED and left alone. Adapters must therefore give back the bytes
- *    they were created from while nobody changed the instance.
+ *    forgotten; one of its identity resources different from what the card
+ *    wrote, it is marked DISOWNED and left alone. Identity resources are
+ *    those only a Bootstrap-Server can write: every identifying resource of
+ *    a Security instance (URI, Bootstrap-Server, mode, keys, SSID), the
+ *    Short Server ID of a Server instance, the target of an Access Control
+ *    instance. They are compared by value, so a core may give back its own
+ *    encoding and default resources. A Device Management server writing
+ *    the Lifetime of a card Server instance, or the ACL of a card Access
+ *    Control instance, leaves it the card's: it is deleted with the card.
+ *    Instances of other objects have no identity resources (a Server may
+ *    write any of them): a Bootstrap-Server's Write to one of those must
+ *    be reported with ucb_bridge_notify() to take it away from the card.
  *  - Instance ID taken by an instance the card did not create: the card
  *    instance is created under the lowest ID that is free and that no other
- *    card instance of the object wants; recorded with UCB_PROV_REMAPPED,
- *    and an Access Control instance whose target was remapped gets the new
- *    Object Instance ID (resource 1).
+ *    card instance of the object wants; recorded with UCB_PROV_REMAPPED. A
+ *    card Access Control instance whose target was remapped or refused is
+ *    refused (UCB_BRIDGE_REFUSE): its rights would land on an instance the
+ *    card did not create.
  *  - SSID of a card account already used by a Server instance the card did
  *    not create: the account is refused (UCB_BRIDGE_REFUSE action), the
  *    existing server kept; the rest of the card is applied.
@@ -71,7 +81,11 @@
  *    the error returned. De-registration and cancelled observations cannot
  *    be undone: the core registers again when the server is enabled.
  *    Provenance is saved only after a successful apply; a failing save
- *    rolls the apply back too.
+ *    rolls the apply back too. The adapter's commit() (if any) runs once
+ *    at the end of every batch: after the apply, and after a rollback.
+ *  - A step the core does by itself as part of another (UCB_CAP_IMPLIED_*)
+ *    is reported as a SKIP action with `implied` set; a step the core
+ *    cannot do at all as a SKIP without it. Either way nothing is called.
  *  - Bootstrap-Server Account Timeout (Security res 12 of the card's
  *    bootstrap account, > 0): the Core starts it at Bootstrap-Finish; a
  *    card bootstrap has none, so its clock starts at the first
@@ -122,6 +136,7 @@ struct ucb_bridge_action {
     uint16_t card_iid;       /**< CREATE: instance ID on the card */
     enum ucb_bridge_op skipped_op; /**< SKIP: the step not done */
     bool undo;               /**< part of a rollback */
+    bool implied;            /**< SKIP: the core did the step itself (UCB_CAP_IMPLIED_*) */
 };
 
 enum ucb_bridge_event_kind {

@@ -81,7 +81,8 @@ enum ucb_ref_op {
     UCB_REF_OP_REGISTER,     /**< ucb_ref_core_register() (the application) */
     UCB_REF_OP_OBSERVE,      /**< ucb_ref_core_observe() (the application) */
     UCB_REF_OP_BS_WRITE,     /**< ucb_ref_core_bs_write() (a Bootstrap-Server, out of band) */
-    UCB_REF_OP_BS_DELETE     /**< ucb_ref_core_bs_delete() (a Bootstrap-Server, out of band) */
+    UCB_REF_OP_BS_DELETE,    /**< ucb_ref_core_bs_delete() (a Bootstrap-Server, out of band) */
+    UCB_REF_OP_DM_WRITE      /**< ucb_ref_core_dm_write_int() (a Device Management server) */
 };
 
 /**
@@ -128,12 +129,22 @@ struct ucb_ref_core {
     uint32_t caps;         /**< capabilities offered (ucb_ref_core_set_caps) */
     uint32_t mutations;    /**< mutating adapter operations attempted since init */
     uint32_t fail_at;      /**< 0, or the number of the mutating op that fails */
+    uint32_t commits;      /**< successful commit() calls (end of the bridge's batches) */
+    bool foreign_reads;    /**< read() answers in its own encoding (ucb_ref_core_foreign_reads) */
     struct ucb_adapter_ops ops; /**< the adapter's ops, NULL where caps withheld */
 };
 
 /** Every capability the reference core has. */
 #define UCB_REF_CAPS_ALL \
     (UCB_CAP_DISABLE | UCB_CAP_DEREGISTER | UCB_CAP_OBSERVATIONS | UCB_CAP_ACL)
+
+/**
+ * Side effects the reference core can bundle, as some real cores do
+ * (ucb_ref_core_set_caps): IMPLIED_DEREGISTER is always true of its
+ * disable; with IMPLIED_CANCEL, disable, deregister and the deletion of a
+ * Server instance also drop the server's observations.
+ */
+#define UCB_REF_CAPS_IMPLIED (UCB_CAP_IMPLIED_DEREGISTER | UCB_CAP_IMPLIED_CANCEL)
 
 /** Empty the core: no instances, no servers, empty log, all caps, no fault. Cannot fail. */
 UCB_API void ucb_ref_core_init(struct ucb_ref_core *core);
@@ -143,15 +154,15 @@ UCB_API void ucb_ref_core_adapter(struct ucb_ref_core *core, struct ucb_adapter 
 
 /**
  * Offer only the capabilities in @p caps (a UCB_CAP_* mask, within
- * UCB_REF_CAPS_ALL): caps() reports them and the ops outside them become
- * NULL, also for adapters filled before this call.
+ * UCB_REF_CAPS_ALL | UCB_REF_CAPS_IMPLIED): caps() reports them and the
+ * ops outside them become NULL, also for adapters filled before this call.
  */
 UCB_API void ucb_ref_core_set_caps(struct ucb_ref_core *core, uint32_t caps);
 
 /**
  * Make the @p k-th mutating adapter operation from now (create, remove,
- * disable, enable, deregister, cancel_observations, acl_set; k = 1: the
- * next one) fail with UCB_ERR_ADAPTER without effect. Fires once. 0 disarms.
+ * disable, enable, deregister, cancel_observations, acl_set, commit; k = 1:
+ * the next one) fail with UCB_ERR_ADAPTER without effect. Fires once. 0 disarms.
  */
 UCB_API void ucb_ref_core_fail_at(struct ucb_ref_core *core, uint32_t k);
 
@@ -207,6 +218,25 @@ UCB_API int ucb_ref_core_bs_write(struct ucb_ref_core *core, uint16_t oid, uint1
  * UCB_ERR_NOT_PRESENT when /oid/iid is absent.
  */
 UCB_API int ucb_ref_core_bs_delete(struct ucb_ref_core *core, uint16_t oid, uint16_t iid);
+
+/**
+ * A Device Management server writes Integer resource @p rid of /oid/iid
+ * (replacing it, or adding it): what a Write to a writable resource such
+ * as the Server's Lifetime does. Not an adapter operation. The Security
+ * object and resources a server may not write (Server 0, Access Control 0,
+ * 1) are refused with UCB_ERR_ADAPTER. @return 0, UCB_ERR_NOT_PRESENT,
+ * UCB_ERR_ADAPTER, UCB_ERR_TOO_LARGE.
+ */
+UCB_API int ucb_ref_core_dm_write_int(struct ucb_ref_core *core, uint16_t oid, uint16_t iid,
+                                      uint16_t rid, int64_t value);
+
+/**
+ * Make read() answer as a core with its own storage would (@p on): every
+ * Integer resource of objects 0-2 in 8 bytes, the resources in descending
+ * ID order, and a Server instance without Notification Storing (resource
+ * 6) given it as false. The bridge must still recognise its instances.
+ */
+UCB_API void ucb_ref_core_foreign_reads(struct ucb_ref_core *core, bool on);
 
 /** Log records kept (at most UCB_REF_LOG_MAX; older ones dropped). */
 UCB_API size_t ucb_ref_core_log_count(const struct ucb_ref_core *core);

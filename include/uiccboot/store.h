@@ -48,6 +48,8 @@ struct ucb_prov_rec {
     uint16_t ssid;         /**< account it belongs to (Security/Server), else 0xFFFF */
     uint8_t flags;         /**< UCB_PROV_* */
     uint8_t hash[8];       /**< first 8 bytes of SHA-256 of the instance's TLV on the card */
+    uint8_t ident_mask;    /**< which of the object's identity resources the card wrote (bridge.h) */
+    uint8_t ident[8];      /**< hash of those resources' values, as the card wrote them */
 };
 
 /** The whole provenance record. */
@@ -97,7 +99,7 @@ UCB_API void ucb_store_ram_init(struct ucb_store_ram *r, struct ucb_store *out);
 /* ---- serialisation (for stores that write bytes: file, flash) ---- */
 
 /** Format version written by ucb_prov_serialize(); others are refused. */
-#define UCB_PROV_FORMAT_VERSION 1u
+#define UCB_PROV_FORMAT_VERSION 2u
 
 /** Record flags the format knows; a record with other bits is refused. */
 #define UCB_PROV_FLAGS_KNOWN (UCB_PROV_REMAPPED | UCB_PROV_DISOWNED)
@@ -115,14 +117,15 @@ UCB_API void ucb_store_ram_init(struct ucb_store_ram *r, struct ucb_store *out);
  *    18  32  fingerprint
  *    50   4  bs_deadline
  *    54   2  n (0..UCB_PROV_MAX)
- *    56  17  x UCB_PROV_MAX records: oid, iid, card_iid, ssid (2 each),
- *            flags (1), hash (8); slots from n on are all zero
+ *    56  26  x UCB_PROV_MAX records: oid, iid, card_iid, ssid (2 each),
+ *            flags (1), hash (8), ident_mask (1), ident (8); slots from n
+ *            on are all zero
  *   end   4  CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
  *
  * A record written with another UCB_PROV_MAX has another size and is
  * refused (the caller treats it as "no provenance").
  */
-#define UCB_PROV_SERIAL_SIZE (4u + 2u + 1u + 1u + 10u + 32u + 4u + 2u + UCB_PROV_MAX * 17u + 4u)
+#define UCB_PROV_SERIAL_SIZE (4u + 2u + 1u + 1u + 10u + 32u + 4u + 2u + UCB_PROV_MAX * 26u + 4u)
 
 /**
  * Serialise @p p into @p out: magic "UCBP", format version, fields, and a

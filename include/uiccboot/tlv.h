@@ -94,6 +94,17 @@ UCB_API int ucb_tlv_next(struct ucb_tlv_cursor *c, struct ucb_tlv *out);
  */
 UCB_API int ucb_tlv_enter(struct ucb_tlv_cursor *child, const struct ucb_tlv *parent);
 
+/**
+ * Find the first element with identifier @p id among the elements of
+ * @p buf (one level: pass an Object Instance's resource TLVs with
+ * UCB_TLV_ALLOW(UCB_TLV_RESOURCE) | UCB_TLV_ALLOW(UCB_TLV_MULTIPLE_RESOURCE),
+ * or a Multiple Resource's value with UCB_TLV_ALLOW(UCB_TLV_RESOURCE_INSTANCE)).
+ * @return 1 with `*out` set, 0 when absent, or the decoder's error for
+ *         malformed elements before it.
+ */
+UCB_API int ucb_tlv_find(const uint8_t *buf, size_t len, unsigned allowed, uint16_t id,
+                         struct ucb_tlv *out);
+
 /*
  * Typed accessors (LwM2M Core Appendix C). Each checks the value length for
  * its type and returns 0 or UCB_ERR_TYPE; the fault is at `t->offset`.

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "uiccboot/bootstrap.h"
 #include "uiccboot/err.h"
 #include "uiccboot/tlv.h"
 
@@ -18,27 +19,6 @@
 #define RI_ALLOWED UCB_TLV_ALLOW(UCB_TLV_RESOURCE_INSTANCE)
 
 /* ---- TLV helpers ---------------------------------------------------- */
-
-/*
- * Find the element with identifier @p id among the elements of buf.
- * Returns 1 (found, *out set), 0 (absent) or the decoder's error.
- */
-static int tlv_find(const uint8_t *buf, size_t len, unsigned allowed, uint16_t id,
-                    struct ucb_tlv *out)
-{
-    struct ucb_tlv_cursor c;
-    struct ucb_tlv t;
-    int rc;
-
-    ucb_tlv_cursor_init(&c, buf, len, 0, allowed);
-    while ((rc = ucb_tlv_next(&c, &t)) == 1) {
-        if (t.id == id) {
-            *out = t;
-            return 1;
-        }
-    }
-    return rc;
-}
 
 /*
  * Check one level: every element decodes, no identifier repeats (LwM2M
@@ -54,7 +34,7 @@ static int tlv_check_level(const uint8_t *buf, size_t len, unsigned allowed)
     memset(&first, 0, sizeof(first));
     ucb_tlv_cursor_init(&c, buf, len, 0, allowed);
     while ((rc = ucb_tlv_next(&c, &t)) == 1) {
-        rc = tlv_find(buf, len, allowed, t.id, &first);
+        rc = ucb_tlv_find(buf, len, allowed, t.id, &first);
         if (rc < 0)
             return rc;
         if (rc == 0 || first.offset != t.offset)
@@ -72,7 +52,7 @@ static int tlv_check_level(const uint8_t *buf, size_t len, unsigned allowed)
 static int res_int(const uint8_t *buf, size_t len, uint16_t rid, int64_t *out)
 {
     struct ucb_tlv t;
-    int rc = tlv_find(buf, len, RES_ALLOWED, rid, &t);
+    int rc = ucb_tlv_find(buf, len, RES_ALLOWED, rid, &t);
 
     if (rc != 1)
         return rc;
@@ -342,17 +322,67 @@ static int op_remove(void *ctx, uint16_t oid, uint16_t iid)
     if (in == NULL)
         return UCB_ERR_NOT_PRESENT;
     ssid = inst_ssid(in);
+    if (oid == 1 && (core->caps & UCB_CAP_IMPLIED_CANCEL)) {
+        struct ucb_ref_server *s = srv_find(core, ssid);
+        if (s != NULL)
+            s->observations = 0;
+    }
     memset(in, 0, sizeof(*in));
     log_add(core, UCB_REF_OP_DELETE, oid, iid, ssid);
     return 0;
 }
 
+/* read() in a foreign encoding (ucb_ref_core_foreign_reads). */
+static int read_foreign(const struct ucb_ref_instance *in, uint8_t *out, size_t cap)
+{
+    struct ucb_tlv_writer w;
+    struct ucb_tlv_cursor c;
+    struct ucb_tlv t;
+    struct ucb_tlv found;
+    uint32_t below = 0x10000u;
+
+    ucb_tlv_writer_init(&w, out, cap);
+    for (;;) {
+        /* the next resource down: highest ID below the last one */
+        bool any = false;
+        uint16_t best = 0;
+        ucb_tlv_cursor_init(&c, in->tlv, in->len, 0, RES_ALLOWED);
+        while (ucb_tlv_next(&c, &t) == 1)
+            if (t.id < below && (!any || t.id > best)) {
+                any = true;
+                best = t.id;
+                found = t;
+            }
+        if (!any)
+            break;
+        const struct ucb_res_info *ri = ucb_res_info_find(in->oid, found.id);
+        int64_t v;
+        if (found.kind == UCB_TLV_RESOURCE && ri != NULL && ri->type == UCB_TYPE_INTEGER &&
+            ucb_tlv_get_int(&found, &v) == 0) {
+            uint8_t be[8];
+            for (int j = 0; j < 8; j++)
+                be[j] = (uint8_t)((uint64_t)v >> (56 - 8 * j));
+            (void)ucb_tlv_put_raw(&w, UCB_TLV_RESOURCE, found.id, be, sizeof be);
+        } else {
+            (void)ucb_tlv_put_bytes(&w, in->tlv + found.offset,
+                                    found.value_offset + found.len - found.offset);
+        }
+        below = found.id;
+    }
+    if (in->oid == 1 && ucb_tlv_find(in->tlv, in->len, RES_ALLOWED, 6, &t) == 0)
+        (void)ucb_tlv_put_bool(&w, UCB_TLV_RESOURCE, 6, false);
+    return ucb_tlv_writer_finish(&w);
+}
+
 static int op_read(void *ctx, uint16_t oid, uint16_t iid, uint8_t *out, size_t cap)
 {
+    const struct ucb_ref_core *core = ctx;
     const struct ucb_ref_instance *in = inst_find(ctx, oid, iid);
 
     if (in == NULL)
         return UCB_ERR_NOT_PRESENT;
+    if (core->foreign_reads)
+        return read_foreign(in, out, cap);
     if (cap < in->len || (out == NULL && in->len != 0))
         return UCB_ERR_BUFFER;
     if (in->len != 0)
@@ -387,6 +417,8 @@ static int op_disable(void *ctx, uint16_t ssid)
     if (s == NULL)
         return UCB_ERR_CAPACITY;
     s->disabled = true;
+    if (core->caps & UCB_CAP_IMPLIED_CANCEL)
+        s->observations = 0;
     /* Server resource 4 (Disable): the client de-registers and stays silent. */
     if (s->registered) {
         s->registered = false;
@@ -437,6 +469,8 @@ static int op_deregister(void *ctx, uint16_t ssid)
         s->registered = false;
         s->deregistrations++;
     }
+    if (s != NULL && (core->caps & UCB_CAP_IMPLIED_CANCEL))
+        s->observations = 0;
     log_server(core, UCB_REF_OP_DEREGISTER, ssid);
     return 0;
 }
@@ -473,7 +507,7 @@ static int op_acl_get(void *ctx, uint16_t acl_iid, uint16_t *out_oid, uint16_t *
     if (res_u16(in->tlv, in->len, 0, &oid) != 1 || res_u16(in->tlv, in->len, 1, &iid) != 1 ||
         res_u16(in->tlv, in->len, 3, &owner) != 1)
         return UCB_ERR_INVALID;
-    rc = tlv_find(in->tlv, in->len, RES_ALLOWED, 2, &t);
+    rc = ucb_tlv_find(in->tlv, in->len, RES_ALLOWED, 2, &t);
     if (rc < 0)
         return UCB_ERR_INVALID;
     if (rc == 1) {
@@ -574,13 +608,24 @@ static int op_acl_set(void *ctx, uint16_t acl_iid, const struct ucb_acl_entry *e
     return 0;
 }
 
+static int op_commit(void *ctx)
+{
+    struct ucb_ref_core *core = ctx;
+    int rc = gate(core);
+
+    if (rc < 0)
+        return rc;
+    core->commits++;
+    return 0;
+}
+
 /* ---- public calls ----------------------------------------------------- */
 
 void ucb_ref_core_set_caps(struct ucb_ref_core *core, uint32_t caps)
 {
     struct ucb_adapter_ops *o = &core->ops;
 
-    core->caps = caps & UCB_REF_CAPS_ALL;
+    core->caps = caps & (UCB_REF_CAPS_ALL | UCB_REF_CAPS_IMPLIED);
     memset(o, 0, sizeof(*o));
     o->caps = op_caps;
     o->list = op_list;
@@ -588,6 +633,7 @@ void ucb_ref_core_set_caps(struct ucb_ref_core *core, uint32_t caps)
     o->remove = op_remove;
     o->read = op_read;
     o->find_server = op_find_server;
+    o->commit = op_commit;
     if (core->caps & UCB_CAP_DISABLE) {
         o->disable_server = op_disable;
         o->enable_server = op_enable;
@@ -731,6 +777,40 @@ int ucb_ref_core_bs_write(struct ucb_ref_core *core, uint16_t oid, uint16_t iid,
     return 0;
 }
 
+int ucb_ref_core_dm_write_int(struct ucb_ref_core *core, uint16_t oid, uint16_t iid,
+                              uint16_t rid, int64_t value)
+{
+    struct ucb_ref_instance *in = inst_find(core, oid, iid);
+    uint8_t buf[UCB_REF_MAX_TLV];
+    struct ucb_tlv_writer w;
+    struct ucb_tlv_cursor c;
+    struct ucb_tlv t;
+    int n;
+
+    if (in == NULL)
+        return UCB_ERR_NOT_PRESENT;
+    if (oid == 0 || (oid == 1 && rid == 0) || (oid == 2 && rid <= 1))
+        return UCB_ERR_ADAPTER; /* no Server may write these */
+    ucb_tlv_writer_init(&w, buf, sizeof buf);
+    ucb_tlv_cursor_init(&c, in->tlv, in->len, 0, RES_ALLOWED);
+    while (ucb_tlv_next(&c, &t) == 1)
+        if (t.id != rid)
+            (void)ucb_tlv_put_bytes(&w, in->tlv + t.offset, t.value_offset + t.len - t.offset);
+    (void)ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, rid, value);
+    n = ucb_tlv_writer_finish(&w);
+    if (n < 0)
+        return UCB_ERR_TOO_LARGE;
+    in->len = (uint16_t)n;
+    memcpy(in->tlv, buf, (size_t)n);
+    log_add(core, UCB_REF_OP_DM_WRITE, oid, iid, inst_ssid(in));
+    return 0;
+}
+
+void ucb_ref_core_foreign_reads(struct ucb_ref_core *core, bool on)
+{
+    core->foreign_reads = on;
+}
+
 /* LwM2M Bootstrap-Delete keeps the Bootstrap-Server Account and the Device object. */
 static bool bs_protected(const struct ucb_ref_instance *in)
 {
@@ -739,7 +819,7 @@ static bool bs_protected(const struct ucb_ref_instance *in)
 
     if (in->oid == 3)
         return true;
-    if (in->oid != 0 || tlv_find(in->tlv, in->len, RES_ALLOWED, 1, &t) != 1)
+    if (in->oid != 0 || ucb_tlv_find(in->tlv, in->len, RES_ALLOWED, 1, &t) != 1)
         return false;
     return t.kind == UCB_TLV_RESOURCE && ucb_tlv_get_bool(&t, &bs) == 0 && bs;
 }
@@ -807,6 +887,7 @@ const char *ucb_ref_op_name(int op)
     case UCB_REF_OP_OBSERVE: return "observe";
     case UCB_REF_OP_BS_WRITE: return "bs_write";
     case UCB_REF_OP_BS_DELETE: return "bs_delete";
+    case UCB_REF_OP_DM_WRITE: return "dm_write";
     default: return "?";
     }
 }

@@ -1,0 +1,269 @@
+/*
+ * The bridge against cores that are not the reference core's best case
+ * (adapter.h): a core that reads back in its own encoding, Device
+ * Management writes to card instances, unreported Bootstrap-Server
+ * replacements, steps a core does by itself (UCB_CAP_IMPLIED_*), the
+ * commit() hook, and a core that knows SSIDs but not Server instance IDs.
+ * In-process card and reference core (bridge_rig.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge_rig.h"
+#include "test_util.h"
+#include "uiccboot/bridge.h"
+#include "uiccboot/err.h"
+#include "uiccboot/ref_core.h"
+#include "uiccboot/tlv.h"
+#include "vuicc.h"
+
+#define R1 "fixtures/bootstrap/r1-three-accounts.bin"
+#define MINIMAL "fixtures/bootstrap/valid-minimal-account.bin"
+
+static size_t count_act(const struct rig *r, enum ucb_bridge_op op, uint16_t oid, uint16_t iid)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_act; i++)
+        if (r->act[i].op == op && !r->act[i].undo && (oid == 0xFFFF || r->act[i].oid == oid) &&
+            (iid == 0xFFFF || r->act[i].iid == iid))
+            n++;
+    return n;
+}
+
+static struct rig *booted(bool foreign)
+{
+    struct rig *r = rig_new(R1, false);
+    ucb_ref_core_foreign_reads(&r->core, foreign);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
+    CHECK_EQ("instances", ucb_ref_core_count(&r->core), 7);
+    rig_clear_log(r);
+    return r;
+}
+
+/* A core that gives instances back in its own encoding still has them recognised. */
+static void foreign_read_back_still_deletes_every_card_instance(void **state)
+{
+    (void)state;
+    struct rig *r = booted(true);
+    vuicc_remove(r->card);
+    CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
+    CHECK_EQ("disowned", count_act(r, UCB_BRIDGE_DISOWN, 0xFFFF, 0xFFFF), 0);
+    CHECK_EQ("deleted", count_act(r, UCB_BRIDGE_DELETE, 0xFFFF, 0xFFFF), 7);
+    CHECK_EQ("left", ucb_ref_core_count(&r->core), 0);
+    rig_free(r);
+}
+
+/*
+ * A Device Management server writes what it may write: the Lifetime of
+ * card server 101 and of 102, the ACL of card Access Control instance
+ * /2/0. None of it takes an instance from the card: a content change
+ * replaces the account and a removal deletes everything.
+ */
+static void dm_writes_leave_instances_to_the_card(void **state)
+{
+    (void)state;
+    struct rig *r = booted(false);
+    CHECK_EQ("dm lifetime 101", ucb_ref_core_dm_write_int(&r->core, 1, 0, 1, 600), 0);
+    CHECK_EQ("dm lifetime 102", ucb_ref_core_dm_write_int(&r->core, 1, 1, 1, 60), 0);
+    CHECK_EQ("dm acl", ucb_ref_core_dm_write_int(&r->core, 2, 0, 3, 101), 0);
+    /* The card changes: account 101 only (R1 -> minimal keeps nothing of R1's). */
+    rig_load_card(r, MINIMAL);
+    CHECK_EQ("check", ucb_bridge_before_update(&r->b, 101) == 0 ||
+                          !ucb_bridge_owns_ssid(&r->b, 101), 1);
+    CHECK_EQ("disowned", count_act(r, UCB_BRIDGE_DISOWN, 0xFFFF, 0xFFFF), 0);
+    CHECK_EQ("server 101 deleted", count_act(r, UCB_BRIDGE_DELETE, 1, 0) >= 1, 1);
+    CHECK_EQ("server 102 deleted", count_act(r, UCB_BRIDGE_DELETE, 1, 1), 1);
+    CHECK_EQ("acl /2/0 deleted", count_act(r, UCB_BRIDGE_DELETE, 2, 0), 1);
+    rig_clear_log(r);
+    vuicc_remove(r->card);
+    CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
+    CHECK_EQ("left", ucb_ref_core_count(&r->core), 0);
+    CHECK_EQ("disowned at removal", count_act(r, UCB_BRIDGE_DISOWN, 0xFFFF, 0xFFFF), 0);
+    rig_free(r);
+}
+
+/*
+ * A Bootstrap-Server replaces card instances without telling the bridge:
+ * /0/1 (account 101's credentials: another URI) and /1/1 (server 102
+ * becomes server 150). Both are found replaced at removal and left alone;
+ * the rest of the card's share goes.
+ */
+static void unreported_bootstrap_replacement_is_left_alone(void **state)
+{
+    (void)state;
+    struct rig *r = booted(true);
+    uint8_t sec[128], srv[128];
+    size_t ns = rig_security_tlv(sec, sizeof sec, "coaps://other.example:5684", 101);
+    size_t nv = rig_server_tlv(srv, sizeof srv, 150);
+    CHECK_EQ("bs write /0/1", ucb_ref_core_bs_write(&r->core, 0, 1, sec, ns), 0);
+    CHECK_EQ("bs write /1/1", ucb_ref_core_bs_write(&r->core, 1, 1, srv, nv), 0);
+    vuicc_remove(r->card);
+    CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
+    CHECK_EQ("/0/1 disowned", count_act(r, UCB_BRIDGE_DISOWN, 0, 1), 1);
+    CHECK_EQ("/1/1 disowned", count_act(r, UCB_BRIDGE_DISOWN, 1, 1), 1);
+    const uint8_t *t;
+    size_t len;
+    CHECK_EQ("/0/1 kept", ucb_ref_core_get(&r->core, 0, 1, &t, &len), 0);
+    test_check_bytes("/0/1 bytes", t, len, sec, ns);
+    CHECK_EQ("/1/1 kept", ucb_ref_core_get(&r->core, 1, 1, &t, &len), 0);
+    test_check_bytes("/1/1 bytes", t, len, srv, nv);
+    CHECK_EQ("left", ucb_ref_core_count(&r->core), 2);
+    rig_free(r);
+}
+
+/* Steps the core does by itself are reported as implied and not called. */
+static void implied_steps_are_reported_not_called(void **state)
+{
+    (void)state;
+    struct rig *r = booted(false);
+    ucb_ref_core_set_caps(&r->core, UCB_CAP_DISABLE | UCB_CAP_ACL | UCB_REF_CAPS_IMPLIED);
+    CHECK_EQ("register", ucb_ref_core_register(&r->core, 102), 0);
+    CHECK_EQ("observe", ucb_ref_core_observe(&r->core, 102), 0);
+    ucb_ref_core_log_clear(&r->core);
+    vuicc_remove(r->card);
+    CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
+    size_t implied_dereg = 0, implied_cancel = 0, missing = 0;
+    for (size_t i = 0; i < r->n_act; i++) {
+        const struct ucb_bridge_action *a = &r->act[i];
+        if (a->op != UCB_BRIDGE_SKIP) continue;
+        if (!a->implied) missing++;
+        else if (a->skipped_op == UCB_BRIDGE_DEREGISTER) implied_dereg++;
+        else if (a->skipped_op == UCB_BRIDGE_CANCEL_OBSERVATIONS) implied_cancel++;
+    }
+    CHECK_EQ("implied de-registrations (101, 102)", implied_dereg, 2);
+    CHECK_EQ("implied cancels (101, 102)", implied_cancel, 2);
+    CHECK_EQ("skips for missing ops", missing, 0);
+    for (size_t i = 0; i < ucb_ref_core_log_count(&r->core); i++) {
+        int op = ucb_ref_core_log_at(&r->core, i)->op;
+        if (op == UCB_REF_OP_DEREGISTER || op == UCB_REF_OP_CANCEL_OBSERVATIONS)
+            fail_msg("the bridge called %s", ucb_ref_op_name(op));
+    }
+    const struct ucb_ref_server *s = ucb_ref_core_server(&r->core, 102);
+    assert_non_null(s);
+    assert_false(s->registered);
+    CHECK_EQ("observations", s->observations, 0);
+    CHECK_EQ("left", ucb_ref_core_count(&r->core), 0);
+
+    /* Without the bits the same removal calls both steps. */
+    struct rig *q = booted(false);
+    vuicc_remove(q->card);
+    CHECK_EQ("card gone", ucb_bridge_card_event(&q->b, false), 0);
+    CHECK_EQ("de-registrations", count_act(q, UCB_BRIDGE_DEREGISTER, 0xFFFF, 0xFFFF), 2);
+    CHECK_EQ("cancels", count_act(q, UCB_BRIDGE_CANCEL_OBSERVATIONS, 0xFFFF, 0xFFFF), 2);
+    rig_free(q);
+    rig_free(r);
+}
+
+/* commit() runs once per batch; a failing commit rolls the batch back and commits again. */
+static void commit_ends_each_batch_and_its_failure_rolls_back(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1, false);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("commits after boot", r->core.commits, 1);
+    CHECK_EQ("unchanged", ucb_bridge_before_update(&r->b, 101), 0);
+    CHECK_EQ("no batch, no commit", r->core.commits, 1);
+
+    struct snap before, after;
+    snapshot(r, &before);
+    struct ucb_provenance p = r->ram.p;
+    rig_load_card(r, MINIMAL);
+    /* Fail the commit of this apply: it is the last mutating op. Count them first. */
+    struct rig *probe = booted(false);
+    rig_load_card(probe, MINIMAL);
+    uint32_t m0 = ucb_ref_core_mutations(&probe->core);
+    (void)ucb_bridge_before_update(&probe->b, 101);
+    uint32_t ops = ucb_ref_core_mutations(&probe->core) - m0;
+    rig_free(probe);
+    assert_true(ops > 1);
+    ucb_ref_core_fail_at(&r->core, ops);
+    rig_clear_log(r);
+    CHECK_EQ("apply fails", ucb_bridge_before_update(&r->b, 101), UCB_ERR_ADAPTER);
+    CHECK_EQ("apply-failed event", r->ev_count[UCB_BRIDGE_EV_APPLY_FAILED], 1);
+    CHECK_EQ("commit after the rollback", r->core.commits, 2);
+    snapshot(r, &after);
+    assert_true(snap_same(&before, &after));
+    assert_memory_equal(&r->ram.p, &p, sizeof p);
+    /* The next check applies it. */
+    (void)ucb_bridge_before_update(&r->b, 101);
+    CHECK_EQ("applied", r->ev_count[UCB_BRIDGE_EV_CHANGED] + r->ev_count[UCB_BRIDGE_EV_INSERTED],
+             1);
+    CHECK_EQ("commits", r->core.commits, 3);
+    rig_free(r);
+}
+
+/* ---- a core that knows SSIDs but not Server instance IDs (Anjay) ---- */
+
+static struct ucb_adapter_ops ssid_only_ops;
+static int (*real_find_server)(void *, uint16_t, uint16_t *);
+
+static int find_server_ssid_only(void *ctx, uint16_t ssid, uint16_t *out_iid)
+{
+    int rc = real_find_server(ctx, ssid, out_iid);
+    if (rc == 1) *out_iid = UCB_IID_UNKNOWN;
+    return rc;
+}
+
+static void ssid_only_core(struct rig *r)
+{
+    ssid_only_ops = *r->adapter.ops;
+    real_find_server = ssid_only_ops.find_server;
+    ssid_only_ops.find_server = find_server_ssid_only;
+    r->adapter.ops = &ssid_only_ops;
+    rig_bridge_new(r);
+}
+
+static void ssid_only_core_replaces_own_accounts_and_refuses_collisions(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(R1, false);
+    uint8_t buf[128];
+    /* The application's own server 102 (/0/9, /1/9): collides with card account 102. */
+    CHECK_EQ("app sec", r->adapter.ops->create(r->adapter.ctx, 0, 9, buf,
+                                               rig_security_tlv(buf, sizeof buf,
+                                                                "coap://op.example:5683", 102)),
+             0);
+    CHECK_EQ("app srv", r->adapter.ops->create(r->adapter.ctx, 1, 9, buf,
+                                               rig_server_tlv(buf, sizeof buf, 102)),
+             0);
+    ssid_only_core(r);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("refused", count_act(r, UCB_BRIDGE_REFUSE, 0xFFFF, 0xFFFF) >= 1, 1);
+    assert_true(ucb_bridge_owns_ssid(&r->b, 101));
+    assert_false(ucb_bridge_owns_ssid(&r->b, 102));
+    /* A content change of the card's own account 101: replaced, not refused. */
+    rig_load_card(r, MINIMAL);
+    rig_clear_log(r);
+    (void)ucb_bridge_before_update(&r->b, 101);
+    CHECK_EQ("no refusal of its own account", count_act(r, UCB_BRIDGE_REFUSE, 1, 0xFFFF) -
+                                                   count_act(r, UCB_BRIDGE_REFUSE, 1, 9),
+             0);
+    CHECK_EQ("app server kept", ucb_ref_core_get(&r->core, 1, 9, NULL, NULL), 0);
+    CHECK_EQ("app security kept", ucb_ref_core_get(&r->core, 0, 9, NULL, NULL), 0);
+    rig_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(foreign_read_back_still_deletes_every_card_instance),
+        cmocka_unit_test(dm_writes_leave_instances_to_the_card),
+        cmocka_unit_test(unreported_bootstrap_replacement_is_left_alone),
+        cmocka_unit_test(implied_steps_are_reported_not_called),
+        cmocka_unit_test(commit_ends_each_batch_and_its_failure_rolls_back),
+        cmocka_unit_test(ssid_only_core_replaces_own_accounts_and_refuses_collisions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
