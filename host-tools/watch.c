@@ -122,6 +122,8 @@ static void on_event(void *ctx, const struct ucb_bridge_event *ev)
                 json_object_set_new(o, "ssid", json_integer(a->ssid));
             if (o != NULL && a->op == UCB_BRIDGE_SKIP)
                 json_object_set_new(o, "skipped", json_string(op_name(a->skipped_op)));
+            if (o != NULL && a->op == UCB_BRIDGE_SKIP && a->implied)
+                json_object_set_new(o, "implied", json_true());
             if (o != NULL && a->undo)
                 json_object_set_new(o, "undo", json_true());
             if (o != NULL)
