@@ -20,7 +20,7 @@
 #define OWNER_BOOTSTRAP_ONLY 65535u /* Access Control Owner MAX_ID: bootstrap only */
 
 /* Undo log kinds. */
-enum { UNDO_CREATED = 1, UNDO_DELETED, UNDO_DISABLED, UNDO_ENABLED, UNDO_ACL };
+enum { UNDO_CREATED = 1, UNDO_DELETED, UNDO_DISABLED, UNDO_ENABLED, UNDO_ACL, UNDO_CASCADED };
 
 /* One instance of the new card file, as the diff sees it. */
 struct newinst {
@@ -224,9 +224,15 @@ static int rollback(struct ucb_bridge *b)
             rc = ops(b)->remove(ctx, oid, iid);
             if (rc == 0) act(b, UCB_BRIDGE_DELETE, oid, iid, ssid, NONE16, UCB_BRIDGE_DELETE);
             break;
+        case UNDO_CASCADED: /* gone with its target, at once or at commit(): if gone */
         case UNDO_DELETED:
-            rc = ops(b)->create(ctx, oid, iid, data, len);
-            if (rc == 0) act(b, UCB_BRIDGE_CREATE, oid, iid, ssid, iid, UCB_BRIDGE_CREATE);
+            rc = kind == UNDO_CASCADED ? exists(b, oid, iid) : 0;
+            if (rc == 0) {
+                rc = ops(b)->create(ctx, oid, iid, data, len);
+                if (rc == 0) act(b, UCB_BRIDGE_CREATE, oid, iid, ssid, iid, UCB_BRIDGE_CREATE);
+            } else if (rc > 0) {
+                rc = 0; /* still there: the core had not removed it yet */
+            }
             break;
         case UNDO_DISABLED:
             rc = ops(b)->enable_server(ctx, ssid);
@@ -262,6 +268,63 @@ static int rollback(struct ucb_bridge *b)
 
 /* ---- removal helpers ---- */
 
+/* Target (resources 0 and 1) of an Access Control instance's TLVs: 0 or an error. */
+static int acl_target(const uint8_t *tlv, size_t len, uint16_t *oid, uint16_t *iid)
+{
+    const unsigned allowed = UCB_TLV_ALLOW(UCB_TLV_RESOURCE) |
+                             UCB_TLV_ALLOW(UCB_TLV_MULTIPLE_RESOURCE);
+    struct ucb_tlv t;
+    int64_t o, i;
+    if (ucb_tlv_find(tlv, len, allowed, 0, &t) != 1 || ucb_tlv_get_int(&t, &o) < 0 ||
+        ucb_tlv_find(tlv, len, allowed, 1, &t) != 1 || ucb_tlv_get_int(&t, &i) < 0 || o < 0 ||
+        o > 0xFFFF || i < 0 || i > 0xFFFF)
+        return UCB_ERR_TYPE;
+    *oid = (uint16_t)o;
+    *iid = (uint16_t)i;
+    return 0;
+}
+
+/*
+ * UCB_CAP_CASCADE_ACL: the core removes the Access Control instances that
+ * target /oid/iid together with it. Save them in the undo log first, so a
+ * rollback (and restore_cascaded()) can create them again.
+ */
+static int cascade_save(struct ucb_bridge *b, uint16_t oid, uint16_t iid)
+{
+    void *ctx = b->cfg.adapter.ctx;
+    uint16_t ids[UCB_PROV_MAX * 2u];
+    int n = ops(b)->list(ctx, UCB_OID_ACCESS_CONTROL, ids, sizeof ids / sizeof ids[0]);
+    if (n < 0) return n;
+    if ((size_t)n > sizeof ids / sizeof ids[0]) return UCB_ERR_CAPACITY;
+    for (int k = 0; k < n; k++) {
+        uint32_t off = b->undo_used;
+        int len = ops(b)->read(ctx, UCB_OID_ACCESS_CONTROL, ids[k], b->cfg.undo_buf + off,
+                               b->cfg.undo_cap - off);
+        if (len == UCB_ERR_NOT_PRESENT) continue;
+        if (len < 0) return len;
+        uint16_t to, ti;
+        if (acl_target(b->cfg.undo_buf + off, (size_t)len, &to, &ti) < 0 || to != oid ||
+            ti != iid)
+            continue;
+        int rc = log_undo(b, UNDO_CASCADED, UCB_OID_ACCESS_CONTROL, ids[k], NONE16, off,
+                          (uint32_t)len);
+        if (rc < 0) return rc;
+        b->undo_used += (uint32_t)len;
+        act_full(b, UCB_BRIDGE_DELETE, UCB_OID_ACCESS_CONTROL, ids[k], NONE16, NONE16,
+                 UCB_BRIDGE_DELETE, true);
+    }
+    return 0;
+}
+
+/* Was /oid/iid saved by cascade_save() in this apply? */
+static bool cascaded(const struct ucb_bridge *b, uint16_t oid, uint16_t iid)
+{
+    for (size_t i = 0; i < b->n_undo; i++)
+        if (b->undo[i].kind == UNDO_CASCADED && b->undo[i].oid == oid && b->undo[i].iid == iid)
+            return true;
+    return false;
+}
+
 /*
  * Delete the card instance of @p r, after reading it back: absent or not
  * what the card wrote (changed out of band) → DISOWN, left alone.
@@ -271,6 +334,7 @@ static int delete_rec(struct ucb_bridge *b, const struct ucb_prov_rec *r)
     void *ctx = b->cfg.adapter.ctx;
     uint32_t off = b->undo_used;
     int n = ops(b)->read(ctx, r->oid, r->iid, b->cfg.undo_buf + off, b->cfg.undo_cap - off);
+    if (n == UCB_ERR_NOT_PRESENT && cascaded(b, r->oid, r->iid)) return 0; /* went with its target */
     if (n == UCB_ERR_NOT_PRESENT) {
         act(b, UCB_BRIDGE_DISOWN, r->oid, r->iid, r->ssid, r->card_iid, UCB_BRIDGE_DISOWN);
         return 0;
@@ -282,10 +346,14 @@ static int delete_rec(struct ucb_bridge *b, const struct ucb_prov_rec *r)
         act(b, UCB_BRIDGE_DISOWN, r->oid, r->iid, r->ssid, r->card_iid, UCB_BRIDGE_DISOWN);
         return 0;
     }
-    int rc = ops(b)->remove(ctx, r->oid, r->iid);
+    b->undo_used += (uint32_t)n;
+    int rc = 0;
+    if ((caps(b) & UCB_CAP_CASCADE_ACL) != 0 && r->oid != UCB_OID_ACCESS_CONTROL)
+        rc = cascade_save(b, r->oid, r->iid);
+    if (rc < 0) return rc;
+    rc = ops(b)->remove(ctx, r->oid, r->iid);
     if (rc < 0) return rc;
     rc = log_undo(b, UNDO_DELETED, r->oid, r->iid, r->ssid, off, (uint32_t)n);
-    b->undo_used += (uint32_t)n;
     act(b, UCB_BRIDGE_DELETE, r->oid, r->iid, r->ssid, r->card_iid, UCB_BRIDGE_DELETE);
     return rc;
 }
@@ -473,6 +541,12 @@ static int create_inst(struct ucb_bridge *b, struct newinst *nw, size_t nn, size
     }
     if (b->next.n >= UCB_PROV_MAX) return UCB_ERR_CAPACITY;
     int rc = ops(b)->create(b->cfg.adapter.ctx, x->oid, iid, x->tlv, x->len);
+    if (rc == UCB_ERR_UNSUPPORTED && !is_account_oid(x->oid)) {
+        /* the core does not host this object: refuse the instance, apply the rest */
+        x->state = NEW_REFUSED;
+        act(b, UCB_BRIDGE_REFUSE, x->oid, x->card_iid, NONE16, x->card_iid, UCB_BRIDGE_REFUSE);
+        return 0;
+    }
     if (rc < 0) return rc;
     rc = log_undo(b, UNDO_CREATED, x->oid, iid, x->ssid, 0, 0);
     x->iid = iid;
@@ -493,6 +567,46 @@ static bool in_list(const uint16_t *l, size_t n, uint16_t v)
     for (size_t i = 0; i < n; i++)
         if (l[i] == v) return true;
     return false;
+}
+
+/*
+ * UCB_CAP_CASCADE_ACL: an Access Control instance that went with a target
+ * the apply deleted and created again (an account replaced under the same
+ * IDs) is not the apply's to remove. Create it again, unless it is a card
+ * instance that goes anyway. The core may not have removed it yet (Anjay
+ * does at commit()): then it is left as it is.
+ */
+static int restore_cascaded(struct ucb_bridge *b, const struct ucb_provenance *p,
+                            const bool *going)
+{
+    const size_t n_undo = b->n_undo;
+    for (size_t u = 0; u < n_undo; u++) {
+        if (b->undo[u].kind != UNDO_CASCADED) continue;
+        const uint16_t iid = b->undo[u].iid;
+        bool goes = false;
+        for (size_t i = 0; i < p->n && !goes; i++)
+            goes = going[i] && p->rec[i].oid == UCB_OID_ACCESS_CONTROL && p->rec[i].iid == iid;
+        const uint8_t *data = b->cfg.undo_buf + b->undo[u].off;
+        uint16_t to, ti;
+        if (goes || acl_target(data, b->undo[u].len, &to, &ti) < 0) continue;
+        int e = exists(b, to, ti);
+        if (e <= 0) {
+            if (e < 0) return e;
+            continue; /* its target is gone for good */
+        }
+        e = exists(b, UCB_OID_ACCESS_CONTROL, iid);
+        if (e != 0) {
+            if (e < 0) return e;
+            continue;
+        }
+        int rc = ops(b)->create(b->cfg.adapter.ctx, UCB_OID_ACCESS_CONTROL, iid, data,
+                                b->undo[u].len);
+        if (rc < 0) return rc;
+        rc = log_undo(b, UNDO_CREATED, UCB_OID_ACCESS_CONTROL, iid, NONE16, 0, 0);
+        if (rc < 0) return rc;
+        act(b, UCB_BRIDGE_CREATE, UCB_OID_ACCESS_CONTROL, iid, NONE16, NONE16, UCB_BRIDGE_CREATE);
+    }
+    return 0;
 }
 
 /*
@@ -691,6 +805,8 @@ static int apply(struct ucb_bridge *b, bool have_card)
             rc = create_inst(b, nw, nn, k);
             if (rc < 0) goto fail;
         }
+    rc = restore_cascaded(b, p, going);
+    if (rc < 0) goto fail;
     rc = commit(b);
     if (rc < 0) goto fail;
     rc = b->cfg.store.ops->save(b->cfg.store.ctx, &b->next);

@@ -179,7 +179,8 @@ static void check_caps_match_ops(struct run *r)
     EXPECT(r, o->find_server != NULL);
     EXPECT_EQ(r, caps & ~(uint32_t)(UCB_CAP_DISABLE | UCB_CAP_DEREGISTER | UCB_CAP_OBSERVATIONS |
                                      UCB_CAP_ACL | UCB_CAP_IMPLIED_DEREGISTER |
-                                     UCB_CAP_IMPLIED_CANCEL | UCB_CAP_IMPLIED_ACL), 0);
+                                     UCB_CAP_IMPLIED_CANCEL | UCB_CAP_IMPLIED_ACL |
+                                     UCB_CAP_CASCADE_ACL), 0);
     /* a de-registration implied by disable needs a disable */
     EXPECT(r, !(caps & UCB_CAP_IMPLIED_DEREGISTER) || (caps & UCB_CAP_DISABLE));
     EXPECT_EQ(r, !!(caps & UCB_CAP_DISABLE), o->disable_server != NULL);
@@ -443,6 +444,27 @@ static void check_commit(struct run *r)
     EXPECT_EQ(r, listed(r, r->h.other_oid, iid), 0);
 }
 
+/* UCB_CAP_CASCADE_ACL: removing an instance takes its Access Control instances with it (by commit()). */
+static void check_cascade(struct run *r)
+{
+    uint8_t tlv[TLV_MAX];
+    const struct ucb_acl_entry e = {r->h.ssid_a, 1};
+    uint16_t target = (uint16_t)(r->h.iid_base + 5), ac = (uint16_t)(r->h.iid_base + 5);
+    size_t len;
+
+    r->check = "cascade_acl_removes_access_control_with_target";
+    if ((r->o->caps(r->x) & UCB_CAP_CASCADE_ACL) == 0)
+        return;
+    len = other_tlv(tlv);
+    EXPECT_EQ(r, r->o->create(r->x, r->h.other_oid, target, tlv, len), 0);
+    len = acl_tlv(tlv, r->h.other_oid, target, &e, 1, r->h.ssid_a);
+    EXPECT_EQ(r, r->o->create(r->x, 2, ac, tlv, len), 0);
+    EXPECT_EQ(r, r->o->remove(r->x, r->h.other_oid, target), 0);
+    if (r->o->commit != NULL)
+        EXPECT_EQ(r, r->o->commit(r->x), 0);
+    EXPECT_EQ(r, listed(r, 2, ac), 0);
+}
+
 /* Delete what the suite made; the core ends as it started. */
 static void cleanup(struct run *r)
 {
@@ -489,6 +511,7 @@ int ucb_contract_run(const struct ucb_adapter *a, const struct contract_hooks *h
     check_acl_round_trip(&r);
     check_server_control(&r);
     check_commit(&r);
+    check_cascade(&r);
     cleanup(&r);
     return r.failures;
 }

@@ -255,6 +255,123 @@ static void ssid_only_core_replaces_own_accounts_and_refuses_collisions(void **s
     rig_free(r);
 }
 
+/* ---- a core that removes Access Control instances with their target (Zephyr, Anjay) ---- */
+
+/* The application's own Access Control instance /2/9 on card server /1/0 (SSID 101). */
+static void app_acl_on_card_server(struct rig *r, uint8_t *buf, size_t cap, size_t *len)
+{
+    struct ucb_tlv_writer w;
+    ucb_tlv_writer_init(&w, buf, cap);
+    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 0, 1);
+    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 1, 0);
+    ucb_tlv_put_int(&w, UCB_TLV_RESOURCE, 3, 101);
+    int n = ucb_tlv_writer_finish(&w);
+    assert_true(n > 0);
+    *len = (size_t)n;
+    CHECK_EQ("app acl", r->adapter.ops->create(r->adapter.ctx, 2, 9, buf, *len), 0);
+}
+
+static struct rig *cascade_rig(uint8_t *acl, size_t cap, size_t *acl_len)
+{
+    struct rig *r = booted(false);
+    app_acl_on_card_server(r, acl, cap, acl_len);
+    ucb_ref_core_set_caps(&r->core, UCB_REF_CAPS_ALL | UCB_CAP_CASCADE_ACL);
+    rig_load_card(r, MINIMAL); /* account 101 replaced under /0/1, /1/0; 102 goes */
+    rig_clear_log(r);
+    return r;
+}
+
+/*
+ * Account 101 is replaced under the same IDs: the core takes the
+ * application's /2/9 away with /1/0, the bridge creates it again once /1/0
+ * is back. Nothing the card did not create is lost.
+ */
+static void cascaded_acl_of_a_replaced_target_is_restored(void **state)
+{
+    (void)state;
+    uint8_t acl[64];
+    size_t acl_len;
+    struct rig *r = cascade_rig(acl, sizeof acl, &acl_len);
+    CHECK_EQ("check", ucb_bridge_before_update(&r->b, 101), 0);
+    CHECK_EQ("changed", r->ev_count[UCB_BRIDGE_EV_CHANGED], 1);
+    const uint8_t *t;
+    size_t len;
+    CHECK_EQ("/2/9 back", ucb_ref_core_get(&r->core, 2, 9, &t, &len), 0);
+    test_check_bytes("/2/9 bytes", t, len, acl, acl_len);
+    size_t implied = 0;
+    for (size_t i = 0; i < r->n_act; i++)
+        if (r->act[i].op == UCB_BRIDGE_DELETE && r->act[i].implied && r->act[i].oid == 2 &&
+            r->act[i].iid == 9)
+            implied++;
+    CHECK_EQ("reported as gone with its target", implied, 1);
+    CHECK_EQ("re-created", count_act(r, UCB_BRIDGE_CREATE, 2, 9), 1);
+    CHECK_EQ("no disown", count_act(r, UCB_BRIDGE_DISOWN, 0xFFFF, 0xFFFF), 0);
+    rig_free(r);
+}
+
+/* An adapter failure at every mutating op of that apply: the core is exactly as before. */
+static void cascade_apply_rolls_back_at_every_op(void **state)
+{
+    (void)state;
+    uint8_t acl[64];
+    size_t acl_len;
+    struct rig *probe = cascade_rig(acl, sizeof acl, &acl_len);
+    uint32_t m0 = ucb_ref_core_mutations(&probe->core);
+    CHECK_EQ("probe", ucb_bridge_before_update(&probe->b, 101), 0);
+    uint32_t ops = ucb_ref_core_mutations(&probe->core) - m0;
+    rig_free(probe);
+    assert_true(ops > 5);
+    for (uint32_t k = 1; k <= ops; k++) {
+        struct rig *r = cascade_rig(acl, sizeof acl, &acl_len);
+        struct snap before, after;
+        snapshot(r, &before);
+        struct ucb_provenance p = r->ram.p;
+        ucb_ref_core_fail_at(&r->core, k);
+        int rc = ucb_bridge_before_update(&r->b, 101);
+        if (rc != UCB_ERR_ADAPTER) fail_msg("op %u: rc %d", (unsigned)k, rc);
+        snapshot(r, &after);
+        if (!snap_same(&before, &after)) fail_msg("op %u: core not restored", (unsigned)k);
+        assert_memory_equal(&r->ram.p, &p, sizeof p);
+        rig_free(r);
+    }
+    printf("  %u mutating ops swept with cascading Access Control\n", (unsigned)ops);
+}
+
+/* ---- a core that does not host every object (Anjay) ---- */
+
+static struct ucb_adapter_ops partial_ops;
+static int (*real_create)(void *, uint16_t, uint16_t, const uint8_t *, size_t);
+
+static int create_hosted_only(void *ctx, uint16_t oid, uint16_t iid, const uint8_t *tlv,
+                              size_t len)
+{
+    if (oid == 3) return UCB_ERR_UNSUPPORTED; /* the application registered no object 3 */
+    return real_create(ctx, oid, iid, tlv, len);
+}
+
+static void unhosted_object_is_refused_and_the_rest_applied(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new("fixtures/bootstrap/valid-unknown-objects.bin", false);
+    partial_ops = *r->adapter.ops;
+    real_create = partial_ops.create;
+    partial_ops.create = create_hosted_only;
+    r->adapter.ops = &partial_ops;
+    rig_bridge_new(r);
+    enum ucb_bridge_next next;
+    CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
+    CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
+    CHECK_EQ("/3/0 refused", count_act(r, UCB_BRIDGE_REFUSE, 3, 0), 1);
+    CHECK_EQ("its Access Control /2/0 refused", count_act(r, UCB_BRIDGE_REFUSE, 2, 0), 1);
+    CHECK_EQ("no /3/0", ucb_ref_core_get(&r->core, 3, 0, NULL, NULL), UCB_ERR_NOT_PRESENT);
+    CHECK_EQ("no /2/0", ucb_ref_core_get(&r->core, 2, 0, NULL, NULL), UCB_ERR_NOT_PRESENT);
+    CHECK_EQ("/10250/0", ucb_ref_core_get(&r->core, 10250, 0, NULL, NULL), 0);
+    CHECK_EQ("/10250/7", ucb_ref_core_get(&r->core, 10250, 7, NULL, NULL), 0);
+    CHECK_EQ("/1/0", ucb_ref_core_get(&r->core, 1, 0, NULL, NULL), 0);
+    CHECK_EQ("apply-failed", r->ev_count[UCB_BRIDGE_EV_APPLY_FAILED], 0);
+    rig_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +381,9 @@ int main(void)
         cmocka_unit_test(implied_steps_are_reported_not_called),
         cmocka_unit_test(commit_ends_each_batch_and_its_failure_rolls_back),
         cmocka_unit_test(ssid_only_core_replaces_own_accounts_and_refuses_collisions),
+        cmocka_unit_test(cascaded_acl_of_a_replaced_target_is_restored),
+        cmocka_unit_test(cascade_apply_rolls_back_at_every_op),
+        cmocka_unit_test(unhosted_object_is_refused_and_the_rest_applied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

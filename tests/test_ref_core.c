@@ -232,6 +232,12 @@ static uint32_t caps_claiming_implied_cancel(void *ctx)
     return UCB_REF_CAPS_ALL | UCB_CAP_IMPLIED_CANCEL;
 }
 
+static uint32_t caps_claiming_cascade(void *ctx)
+{
+    (void)ctx;
+    return UCB_REF_CAPS_ALL | UCB_CAP_CASCADE_ACL;
+}
+
 static void contract_catches_a_broken_adapter(void **state)
 {
     struct ucb_ref_core *core = *state;
@@ -256,6 +262,14 @@ static void contract_catches_a_broken_adapter(void **state)
     ucb_ref_core_adapter(core, &a);
     ops = *a.ops;
     ops.deregister = NULL;
+    a.ops = &ops;
+    assert_true(ucb_contract_run(&a, NULL) > 0);
+
+    /* a core claiming to remove Access Control instances with their target that keeps them */
+    ucb_ref_core_init(core);
+    ucb_ref_core_adapter(core, &a);
+    ops = *a.ops;
+    ops.caps = caps_claiming_cascade;
     a.ops = &ops;
     assert_true(ucb_contract_run(&a, NULL) > 0);
 

@@ -23,10 +23,16 @@
  * answer with the TLV writer of tlv.h.
  *
  * Operations may take effect asynchronously (a core that queues them on
- * its scheduler) provided the core carries them out in the order given;
- * commit() marks the end of a batch, where such a core refreshes its own
- * state (Wakaama's server list, Anjay's anjay_notify_instances_changed()).
- * docs/design.md maps every operation onto Wakaama, Anjay and Zephyr.
+ * its scheduler) provided the core carries them out in the order given, and
+ * the end state of a batch is what the calls say: an enable_server() that
+ * follows a disable_server() of the same server in one batch (a rollback)
+ * leaves the server enabled, even when the core has not yet processed the
+ * disable (Anjay). commit() marks the end of a batch, where such a core
+ * refreshes its own state (Wakaama's server list, Anjay's
+ * anjay_notify_instances_changed()); the core may finish the batch after
+ * commit() returns (Wakaama frees a server only once its De-register
+ * exchange ends). docs/design.md maps every operation onto Wakaama, Anjay
+ * and Zephyr.
  */
 #ifndef UCB_ADAPTER_H
 #define UCB_ADAPTER_H
@@ -45,7 +51,8 @@ extern "C" {
 #define UCB_CAP_DEREGISTER    0x0002u /**< deregister */
 #define UCB_CAP_OBSERVATIONS  0x0004u /**< cancel_observations */
 #define UCB_CAP_ACL           0x0008u /**< acl_get / acl_set */
-/** disable_server() also de-registers (Anjay): the de-register step is implied. */
+/** disable_server() also de-registers (a disable that follows Server resource 4 does,
+ *  in every core checked): the de-register step is implied. */
 #define UCB_CAP_IMPLIED_DEREGISTER 0x0100u
 /** The core drops a server's observations itself when the server is disabled,
  *  de-registered or its Server instance deleted: the cancel step is implied. */
@@ -53,6 +60,10 @@ extern "C" {
 /** The core removes a deleted server's ACL entries and passes its Access
  *  Control ownership on by itself: the bridge's ACL step is implied. */
 #define UCB_CAP_IMPLIED_ACL        0x0400u
+/** Removing an instance also removes the Access Control instances that target
+ *  it, at once or at commit() (Zephyr, Anjay). The bridge then saves those
+ *  instances before the remove, so a rollback can restore them. */
+#define UCB_CAP_CASCADE_ACL        0x0800u
 
 /** find_server(): the core knows the SSID exists but not its Server instance ID. */
 #define UCB_IID_UNKNOWN 0xFFFFu
@@ -79,7 +90,11 @@ struct ucb_adapter_ops {
 
     /**
      * Create /oid/iid from @p tlv (the Object Instance's resource TLVs).
-     * Must fail (UCB_ERR_ADAPTER) if the instance exists. Required.
+     * Must fail (UCB_ERR_ADAPTER) if the instance exists. UCB_ERR_UNSUPPORTED
+     * says the core does not host object @p oid at all (Anjay hosts only the
+     * objects the application registered): for an object other than 0 and
+     * 1 the bridge then refuses that card instance and applies the rest.
+     * Required.
      */
     int (*create)(void *ctx, uint16_t oid, uint16_t iid, const uint8_t *tlv, size_t len);
 

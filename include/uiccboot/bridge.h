@@ -83,6 +83,16 @@
  *    Provenance is saved only after a successful apply; a failing save
  *    rolls the apply back too. The adapter's commit() (if any) runs once
  *    at the end of every batch: after the apply, and after a rollback.
+ *  - A core that removes Access Control instances with their target
+ *    (UCB_CAP_CASCADE_ACL): before each delete the bridge saves the Access
+ *    Control instances that target the instance, reports them as deleted
+ *    (implied), re-creates after the apply those whose target came back
+ *    under the same ID (an account replaced in place; non-card instances
+ *    are not the apply's to remove), and restores them on rollback.
+ *  - create() answering UCB_ERR_UNSUPPORTED (the core does not host that
+ *    object) for an object other than Security and Server: that card
+ *    instance is refused (UCB_BRIDGE_REFUSE), with any card Access Control
+ *    instance that targets it, and the rest of the card is applied.
  *  - A step the core does by itself as part of another (UCB_CAP_IMPLIED_*)
  *    is reported as a SKIP action with `implied` set; a step the core
  *    cannot do at all as a SKIP without it. Either way nothing is called.
@@ -232,7 +242,11 @@ UCB_API void ucb_bridge_deinit(struct ucb_bridge *b);
 UCB_API int ucb_bridge_start(struct ucb_bridge *b, enum ucb_bridge_next *out_next);
 
 /**
- * Call before Register / Update with server @p ssid. A server the card did
+ * Call before Register / Update with server @p ssid. Cores differ in where
+ * that is (docs/design.md): Zephyr's registration client reports an Update
+ * about to be sent but not a Register; Wakaama and Anjay have no such
+ * callback, so the application calls this before the step that may send
+ * one (lwm2m_step(), anjay_sched_run()) for the servers due. A server the card did
  * not create costs nothing (provenance lookup, no APDU) and returns 0.
  * Otherwise the card is checked and any change applied. @return 0 when the
  * client may go on with @p ssid; UCB_ERR_NOT_PRESENT when the account is

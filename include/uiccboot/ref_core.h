@@ -142,9 +142,12 @@ struct ucb_ref_core {
  * Side effects the reference core can bundle, as some real cores do
  * (ucb_ref_core_set_caps): IMPLIED_DEREGISTER is always true of its
  * disable; with IMPLIED_CANCEL, disable, deregister and the deletion of a
- * Server instance also drop the server's observations.
+ * Server instance also drop the server's observations; with CASCADE_ACL,
+ * removing an instance also removes the Access Control instances that
+ * target it (as Zephyr does).
  */
-#define UCB_REF_CAPS_IMPLIED (UCB_CAP_IMPLIED_DEREGISTER | UCB_CAP_IMPLIED_CANCEL)
+#define UCB_REF_CAPS_IMPLIED \
+    (UCB_CAP_IMPLIED_DEREGISTER | UCB_CAP_IMPLIED_CANCEL | UCB_CAP_CASCADE_ACL)
 
 /** Empty the core: no instances, no servers, empty log, all caps, no fault. Cannot fail. */
 UCB_API void ucb_ref_core_init(struct ucb_ref_core *core);

@@ -329,6 +329,18 @@ static int op_remove(void *ctx, uint16_t oid, uint16_t iid)
     }
     memset(in, 0, sizeof(*in));
     log_add(core, UCB_REF_OP_DELETE, oid, iid, ssid);
+    if (oid != 2 && (core->caps & UCB_CAP_CASCADE_ACL)) {
+        /* the Access Control instances of the deleted instance go with it */
+        for (size_t i = 0; i < UCB_REF_MAX_INSTANCES; i++) {
+            struct ucb_ref_instance *ac = &core->inst[i];
+            uint16_t to, ti;
+            if (!ac->used || ac->oid != 2 || res_u16(ac->tlv, ac->len, 0, &to) != 1 ||
+                res_u16(ac->tlv, ac->len, 1, &ti) != 1 || to != oid || ti != iid)
+                continue;
+            log_add(core, UCB_REF_OP_DELETE, 2, ac->iid, inst_ssid(ac));
+            memset(ac, 0, sizeof(*ac));
+        }
+    }
     return 0;
 }
 
