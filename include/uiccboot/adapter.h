@@ -58,7 +58,10 @@ extern "C" {
  *  de-registered or its Server instance deleted: the cancel step is implied. */
 #define UCB_CAP_IMPLIED_CANCEL     0x0200u
 /** The core removes a deleted server's ACL entries and passes its Access
- *  Control ownership on by itself: the bridge's ACL step is implied. */
+ *  Control ownership on by itself: the bridge's ACL step is implied, and the
+ *  new owner is the core's choice, not bridge.h's rule (Anjay weights Write
+ *  and Delete differently and also deletes an Access Control instance left
+ *  without entries, with its target). */
 #define UCB_CAP_IMPLIED_ACL        0x0400u
 /** Removing an instance also removes the Access Control instances that target
  *  it, at once or at commit() (Zephyr, Anjay). The bridge then saves those
