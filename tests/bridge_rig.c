@@ -55,17 +55,6 @@ struct rig *rig_alloc(bool scp03)
     return r;
 }
 
-void rig_load_bytes(struct rig *r, const uint8_t *f, size_t len)
-{
-    char err[200] = "";
-    if (r->card == NULL) {
-        r->card = vuicc_new(&r->prof, f, len, err, sizeof err);
-        if (r->card == NULL) fail_msg("vuicc_new: %s", err);
-    } else if (vuicc_reload(r->card, &r->prof, f, len, err, sizeof err) != 0) {
-        fail_msg("vuicc_reload: %s", err);
-    }
-}
-
 void rig_load_card(struct rig *r, const char *fixture)
 {
     size_t len;
@@ -93,7 +82,7 @@ void rig_bridge_new(struct rig *r)
 
 void rig_wire(struct rig *r)
 {
-    vuicc_transport(r->card, &r->t);
+    rig_card_transport(r);
     ucb_apdu_init(&r->apdu, &r->t);
     ucb_ref_core_init(&r->core);
     ucb_ref_core_adapter(&r->core, &r->adapter);
@@ -113,9 +102,81 @@ void rig_free(struct rig *r)
 {
     ucb_bridge_deinit(&r->b);
     ucb_apdu_deinit(&r->apdu);
-    vuicc_free(r->card);
+    rig_card_free(r);
     free(r);
 }
+
+#if !RIG_PCSC
+/* ---- the in-process card backend (the PC/SC one is rig_pcsc.c) ---- */
+
+void rig_load_bytes(struct rig *r, const uint8_t *f, size_t len)
+{
+    char err[200] = "";
+    if (r->card == NULL) {
+        r->card = vuicc_new(&r->prof, f, len, err, sizeof err);
+        if (r->card == NULL) fail_msg("vuicc_new: %s", err);
+        r->loaded = true;
+    } else if (vuicc_reload(r->card, &r->prof, f, len, err, sizeof err) != 0) {
+        fail_msg("vuicc_reload: %s", err);
+    }
+}
+
+void rig_card_remove(struct rig *r)
+{
+    vuicc_remove(r->card);
+}
+
+void rig_card_insert(struct rig *r)
+{
+    vuicc_insert(r->card);
+}
+
+bool rig_card_present(const struct rig *r)
+{
+    return vuicc_present(r->card);
+}
+
+uint32_t rig_apdu_count(const struct rig *r)
+{
+    return vuicc_apdu_count(r->card);
+}
+
+const char *rig_backend(void)
+{
+    return "in process";
+}
+
+bool rig_fault_selected(const char *kind)
+{
+    (void)kind;
+    return true;
+}
+
+void rig_card_transport(struct rig *r)
+{
+    vuicc_transport(r->card, &r->t);
+}
+
+void rig_card_free(struct rig *r)
+{
+    vuicc_free(r->card);
+    r->card = NULL;
+}
+
+int rig_setup(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "usage: %s (no arguments)\n", argv[0]);
+        return 2;
+    }
+    return 0;
+}
+
+void rig_teardown(void)
+{
+}
+#endif
 
 void rig_clear_log(struct rig *r)
 {

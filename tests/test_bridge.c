@@ -1,7 +1,11 @@
 /*
- * The bridge (include/uiccboot/bridge.h): scenario tests over the in-process
- * virtual UICC and the reference core, an adapter-failure sweep over every
- * mutating operation of an apply, and an APDU fault sweep over a check.
+ * The bridge (include/uiccboot/bridge.h): scenario tests over the virtual
+ * UICC and the reference core, an adapter-failure sweep over every mutating
+ * operation of an apply, and an APDU fault sweep over a check.
+ *
+ * Built twice (bridge_rig.h): test_bridge with the card in process, and
+ * test_bridge_pcsc (-DRIG_PCSC=1) with the card behind pcscd, run by
+ * tests/test_bridge_pcsc.py. Where PC/SC differs it says so below.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -173,11 +177,11 @@ static void non_card_server_check_sends_no_apdu(void **state)
     app_objects(r);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
-    uint32_t n = vuicc_apdu_count(r->card);
+    uint32_t n = rig_apdu_count(r);
     rig_clear_log(r);
     CHECK_EQ("before_register 900", ucb_bridge_before_register(&r->b, 900), 0);
     CHECK_EQ("before_update 900", ucb_bridge_before_update(&r->b, 900), 0);
-    CHECK_EQ("apdus", vuicc_apdu_count(r->card), n);
+    CHECK_EQ("apdus", rig_apdu_count(r), n);
     CHECK_EQ("events", r->n_act + (size_t)r->ev_count[UCB_BRIDGE_EV_UNCHANGED], 0);
     rig_free(r);
 }
@@ -244,7 +248,7 @@ static void removed_card_deletes_only_card_instances(void **state)
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("observe: register", ucb_ref_core_register(&r->core, 101), 0);
     CHECK_EQ("observe", ucb_ref_core_observe(&r->core, 101), 0);
-    vuicc_remove(r->card);
+    rig_card_remove(r);
     rig_clear_log(r);
     CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), UCB_ERR_NOT_PRESENT);
     CHECK_EQ("removed", r->ev_count[UCB_BRIDGE_EV_REMOVED], 1);
@@ -286,7 +290,7 @@ static void card_removed_while_off_is_cleaned_up_at_boot(void **state)
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     /* power off: the core (persistent) and the store survive; the card goes */
-    vuicc_remove(r->card);
+    rig_card_remove(r);
     rig_bridge_new(r);
     rig_clear_log(r);
     CHECK_EQ("start again", ucb_bridge_start(&r->b, &next), 0);
@@ -353,7 +357,7 @@ static void instance_id_collision_is_remapped(void **state)
     assert_true(remapped);
     /* unchanged check keeps it; removal deletes /0/3 and not the app's /0/1 */
     CHECK_EQ("check", ucb_bridge_before_register(&r->b, 101), 0);
-    vuicc_remove(r->card);
+    rig_card_remove(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
     check_core_is("remap removal", r, &app, NULL, 0);
     rig_free(r);
@@ -377,10 +381,10 @@ static void ssid_collision_refuses_the_card_account(void **state)
     /* refused: /0/1 and /1/0 of 101, and /2/0 whose target /1/0 was refused */
     check_core_is("ssid collision", r, &app, R1, 3);
     /* the app's server 101 is not the card's: no check, no APDU */
-    uint32_t n = vuicc_apdu_count(r->card);
+    uint32_t n = rig_apdu_count(r);
     CHECK_EQ("before_register 101", ucb_bridge_before_register(&r->b, 101), 0);
-    CHECK_EQ("apdus", vuicc_apdu_count(r->card), n);
-    vuicc_remove(r->card);
+    CHECK_EQ("apdus", rig_apdu_count(r), n);
+    rig_card_remove(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
     check_core_is("ssid collision removal", r, &app, NULL, 0);
     rig_free(r);
@@ -402,7 +406,7 @@ static void no_card_at_boot_asks_for_factory_bootstrap(void **state)
 {
     (void)state;
     struct rig *r = rig_new(R1, false);
-    vuicc_remove(r->card);
+    rig_card_remove(r);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("next", next, UCB_BRIDGE_NEXT_FACTORY_BOOTSTRAP);
@@ -447,7 +451,7 @@ static void bootstrap_write_disowns_and_removal_leaves_it(void **state)
     /* It deletes /2/1 and says so. */
     CHECK_EQ("bs delete", ucb_ref_core_bs_delete(&r->core, 2, 1), 1);
     CHECK_EQ("notify", ucb_bridge_notify(&r->b, 2, 1, true), 1);
-    vuicc_remove(r->card);
+    rig_card_remove(r);
     rig_clear_log(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
     /* the replaced /1/1 stays (read back: another Short Server ID) */
@@ -487,7 +491,7 @@ static void sweep_adapter_failure(const char *from, const char *to, bool remove)
         struct snap before, after;
         snapshot(r, &before);
         struct ucb_provenance p = r->ram.p;
-        if (remove) vuicc_remove(r->card);
+        if (remove) rig_card_remove(r);
         else rig_load_card(r, to);
         uint32_t m0 = ucb_ref_core_mutations(&r->core);
         ucb_ref_core_fail_at(&r->core, k);
@@ -558,7 +562,13 @@ static void apdu_fault_at_every_index_is_consistent(void **state)
     (void)state;
     static const enum vuicc_fault_kind kinds[] = {VUICC_FAULT_REMOVE, VUICC_FAULT_MUTE,
                                                   VUICC_FAULT_SW};
-    for (size_t kk = 0; kk < 3; kk++)
+    for (size_t kk = 0; kk < 3; kk++) {
+        if (RIG_PCSC && kinds[kk] == VUICC_FAULT_MUTE) {
+            printf("  fault kind %d (mute): not through %s, where the card answers a mute "
+                   "fault after 10 s; the in-process run covers it\n", (int)kinds[kk],
+                   rig_backend());
+            continue;
+        }
         for (uint32_t k = 1;; k++) {
             struct rig *r = rig_new(R1, false);
             struct snap app, before, after;
@@ -574,7 +584,7 @@ static void apdu_fault_at_every_index_is_consistent(void **state)
             rig_load_card(r, MINIMAL); /* a change, so every APDU of the walk matters */
             rig_clear_log(r);
             int rc = ucb_bridge_before_register(&r->b, 101);
-            bool fired = vuicc_apdu_count(r->card) >= k;
+            bool fired = rig_apdu_count(r) >= k;
             char name[64];
             snprintf(name, sizeof name, "fault %d at apdu %u", (int)kinds[kk], k);
             snapshot(r, &after);
@@ -587,6 +597,17 @@ static void apdu_fault_at_every_index_is_consistent(void **state)
                 break;
             }
             if (kinds[kk] == VUICC_FAULT_REMOVE) {
+                /* Through pcscd a card pulled during a command fails that
+                 * command with SCARD_E_NOT_TRANSACTED (a transport error)
+                 * until pcscd's next poll of the reader: the check changes
+                 * nothing; the next one, once the reader shows the card
+                 * gone, removes the card's share. */
+                if (RIG_PCSC && rc == UCB_ERR_TRANSPORT) {
+                    CHECK_EQ(name, r->ev_count[UCB_BRIDGE_EV_READ_FAILED], 1);
+                    check_snap_equal(name, &after, &before);
+                    rig_card_remove(r); /* already out: waits until pcscd shows it */
+                    rc = ucb_bridge_before_register(&r->b, 101);
+                }
                 CHECK_EQ(name, rc, UCB_ERR_NOT_PRESENT);
                 check_core_is(name, r, &app, NULL, 0);
             } else if (rc == 0) {
@@ -599,6 +620,7 @@ static void apdu_fault_at_every_index_is_consistent(void **state)
             }
             rig_free(r);
         }
+    }
 }
 
 /* R1 with server 101's Lifetime 3600 -> 7200 (c2 01 0e 10 -> c2 01 1c 20):
@@ -624,8 +646,7 @@ static void replaced_account_keeps_acl_instances_and_removal_leaves_nothing(void
             patched = true;
         }
     assert_true(patched);
-    char err[200];
-    assert_int_equal(vuicc_reload(r->card, &r->prof, f, len, err, sizeof err), 0);
+    rig_load_bytes(r, f, len);
     free(f);
     rig_clear_log(r);
     CHECK_EQ("before_register 101", ucb_bridge_before_register(&r->b, 101), 0);
@@ -638,7 +659,7 @@ static void replaced_account_keeps_acl_instances_and_removal_leaves_nothing(void
                      a->ssid);
     }
     /* Then the card goes: everything it created goes, nothing is disowned. */
-    vuicc_remove(r->card);
+    rig_card_remove(r);
     rig_clear_log(r);
     CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), UCB_ERR_NOT_PRESENT);
     for (size_t i = 0; i < r->n_act; i++)
@@ -648,8 +669,10 @@ static void replaced_account_keeps_acl_instances_and_removal_leaves_nothing(void
     rig_free(r);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int rc = rig_setup(argc, argv);
+    if (rc != 0) return rc;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(first_boot_applies_every_account_then_says_register),
         cmocka_unit_test(unchanged_card_check_changes_nothing),
@@ -672,5 +695,7 @@ int main(void)
         cmocka_unit_test(adapter_failure_at_first_boot_leaves_only_app_instances),
         cmocka_unit_test(apdu_fault_at_every_index_is_consistent),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    rig_teardown();
+    return rc;
 }

@@ -23,7 +23,6 @@
 #include "uiccboot/err.h"
 #include "uiccboot/ref_core.h"
 #include "uiccboot/tlv.h"
-#include "vuicc.h"
 
 #define R1 "fixtures/bootstrap/r1-three-accounts.bin"
 #define MINIMAL "fixtures/bootstrap/valid-minimal-account.bin"
@@ -55,7 +54,7 @@ static void foreign_read_back_still_deletes_every_card_instance(void **state)
 {
     (void)state;
     struct rig *r = booted(true);
-    vuicc_remove(r->card);
+    rig_card_remove(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
     CHECK_EQ("disowned", count_act(r, UCB_BRIDGE_DISOWN, 0xFFFF, 0xFFFF), 0);
     CHECK_EQ("deleted", count_act(r, UCB_BRIDGE_DELETE, 0xFFFF, 0xFFFF), 7);
@@ -85,7 +84,7 @@ static void dm_writes_leave_instances_to_the_card(void **state)
     CHECK_EQ("server 102 deleted", count_act(r, UCB_BRIDGE_DELETE, 1, 1), 1);
     CHECK_EQ("acl /2/0 deleted", count_act(r, UCB_BRIDGE_DELETE, 2, 0), 1);
     rig_clear_log(r);
-    vuicc_remove(r->card);
+    rig_card_remove(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
     CHECK_EQ("left", ucb_ref_core_count(&r->core), 0);
     CHECK_EQ("disowned at removal", count_act(r, UCB_BRIDGE_DISOWN, 0xFFFF, 0xFFFF), 0);
@@ -107,7 +106,7 @@ static void unreported_bootstrap_replacement_is_left_alone(void **state)
     size_t nv = rig_server_tlv(srv, sizeof srv, 150);
     CHECK_EQ("bs write /0/1", ucb_ref_core_bs_write(&r->core, 0, 1, sec, ns), 0);
     CHECK_EQ("bs write /1/1", ucb_ref_core_bs_write(&r->core, 1, 1, srv, nv), 0);
-    vuicc_remove(r->card);
+    rig_card_remove(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
     CHECK_EQ("/0/1 disowned", count_act(r, UCB_BRIDGE_DISOWN, 0, 1), 1);
     CHECK_EQ("/1/1 disowned", count_act(r, UCB_BRIDGE_DISOWN, 1, 1), 1);
@@ -130,7 +129,7 @@ static void implied_steps_are_reported_not_called(void **state)
     CHECK_EQ("register", ucb_ref_core_register(&r->core, 102), 0);
     CHECK_EQ("observe", ucb_ref_core_observe(&r->core, 102), 0);
     ucb_ref_core_log_clear(&r->core);
-    vuicc_remove(r->card);
+    rig_card_remove(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
     size_t implied_dereg = 0, implied_cancel = 0, missing = 0;
     for (size_t i = 0; i < r->n_act; i++) {
@@ -156,7 +155,7 @@ static void implied_steps_are_reported_not_called(void **state)
 
     /* Without the bits the same removal calls both steps. */
     struct rig *q = booted(false);
-    vuicc_remove(q->card);
+    rig_card_remove(q);
     CHECK_EQ("card gone", ucb_bridge_card_event(&q->b, false), 0);
     CHECK_EQ("de-registrations", count_act(q, UCB_BRIDGE_DEREGISTER, 0xFFFF, 0xFFFF), 2);
     CHECK_EQ("cancels", count_act(q, UCB_BRIDGE_CANCEL_OBSERVATIONS, 0xFFFF, 0xFFFF), 2);
