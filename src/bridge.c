@@ -874,14 +874,6 @@ static int check(struct ucb_bridge *b, bool force)
      * one probe go out (card.h, ucb_card_read_kept). */
     int n = ucb_card_read_kept(b->cfg.apdu, b->cfg.reader, &b->keep, b->cfg.file_buf,
                                b->cfg.file_cap, &b->info);
-    if (n == UCB_ERR_CARD_REINSERTED || n == UCB_ERR_CARD_RESET) {
-        /* The transport saw the card go and come back (or reset) since the
-         * last command, and has reconnected: whatever card it is now, walk
-         * it afresh, once. The application need not have polled first. */
-        ucb_card_keep_close(b->cfg.apdu, b->cfg.reader, &b->keep, false);
-        n = ucb_card_read_kept(b->cfg.apdu, b->cfg.reader, &b->keep, b->cfg.file_buf,
-                               b->cfg.file_cap, &b->info);
-    }
     if (n < 0) {
         if (card_gone(n)) return remove_share(b);
         emit(b, UCB_BRIDGE_EV_READ_FAILED, n, 0);

@@ -894,7 +894,14 @@ int ucb_card_read_kept(struct ucb_apdu *a, const struct ucb_card_opts *opts,
             return fast;
         }
     }
-    return read_walk(a, opts, buf, cap, out, k);
+    int rc = read_walk(a, opts, buf, cap, out, k);
+    if (rc == UCB_ERR_CARD_REINSERTED || rc == UCB_ERR_CARD_RESET) {
+        /* The transport saw the card go and come back (or reset) since the
+         * last command and has reconnected: walk whatever card it is now,
+         * once, so a caller need not poll card_event before a check. */
+        rc = read_walk(a, opts, buf, cap, out, k);
+    }
+    return rc;
 }
 
 /* ---- write ---- */

@@ -445,6 +445,44 @@ static void kept_check_sees_new_content_and_a_removed_card(void **state)
     teardown_card(f);
 }
 
+/* A PC/SC handle that reconnected after an event nobody polled for: its
+ * next transmit answers UCB_ERR_CARD_REINSERTED once, then works. */
+static struct ucb_transport inner;
+static int reinserted_pending;
+
+static int transmit_after_reinsertion(void *ctx, const uint8_t *c, size_t cl, uint8_t *r,
+                                      size_t rc, size_t *rl, uint32_t to)
+{
+    if (reinserted_pending > 0) {
+        reinserted_pending--;
+        return UCB_ERR_CARD_REINSERTED;
+    }
+    return inner.transmit(ctx, c, cl, r, rc, rl, to);
+}
+
+static void kept_read_walks_again_when_the_transport_reconnected(void **state)
+{
+    (void)state;
+    struct fixture *f = setup_card(16, 0x70, false, 16, 0x33);
+    struct ucb_card_keep k;
+
+    ucb_card_keep_init(&k);
+    inner = f->a.transport;
+    f->a.transport.transmit = transmit_after_reinsertion;
+    f->a.transport.card_event = NULL; /* nobody polls: only transmit tells */
+    reinserted_pending = 1;
+    assert_int_equal(read_kept(f, &k), (int)f->len);
+    assert_memory_equal(f->buf, f->file, f->len);
+    assert_int_equal(reinserted_pending, 0);
+    /* twice in a row is not one reconnection: the error is returned */
+    ucb_card_keep_close(&f->a, &f->opts, &k, true);
+    reinserted_pending = 2;
+    assert_int_equal(read_kept(f, &k), UCB_ERR_CARD_REINSERTED);
+    assert_false(k.open);
+    f->a.transport = inner;
+    teardown_card(f);
+}
+
 /* A fault at each command of the cheap check: the exact file (after a
  * fallback walk) or an error, never other content. */
 static void fault_at_every_command_of_a_kept_check(void **state)
@@ -546,6 +584,7 @@ int main(void)
         cmocka_unit_test(kept_check_of_an_unchanged_card_costs_its_read_binaries_plus_one),
         cmocka_unit_test(kept_check_sees_new_content_and_a_removed_card),
         cmocka_unit_test(fault_at_every_command_of_a_kept_check),
+        cmocka_unit_test(kept_read_walks_again_when_the_transport_reconnected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

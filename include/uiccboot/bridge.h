@@ -28,10 +28,10 @@
  *    C-APDUs (the file's READ BINARYs and a probe past its end). ICCID and
  *    SHA-256 are compared with provenance. A card event, a status word or a
  *    MAC failure closes what was kept and the next check walks again.
- *  - A read the transport answers with UCB_ERR_CARD_REINSERTED or
- *    UCB_ERR_CARD_RESET (it saw the card go and come back, or reset, and
- *    reconnected) is started again once with a fresh walk, so an
- *    application need not poll the transport's card_event before a check.
+ *  - A walk the transport answers with UCB_ERR_CARD_REINSERTED or
+ *    UCB_ERR_CARD_RESET (it reconnected after an event nobody polled for)
+ *    is started once more by ucb_card_read_kept(), so an application need
+ *    not poll the transport's card_event before a check.
  *  - Card gone: ucb_card_read_bootstrap() failing with UCB_ERR_CARD_REMOVED,
  *    UCB_ERR_CARD_NOT_FOUND or UCB_ERR_CARD_NO_DATA (no card, or a card
  *    without LwM2M data), or card_event(false). The card's share is then

@@ -235,7 +235,10 @@ UCB_API void ucb_card_keep_init(struct ucb_card_keep *k);
  * only the READ BINARYs of the file and one READ BINARY at its end that must
  * answer 6B00 (the file did not grow): ceil(size / chunk) + 1 C-APDUs. Any
  * deviation (a reset or re-insertion, a status word, a MAC failure, a size
- * change) closes what was kept and walks again. On the basic channel
+ * change) closes what was kept and walks again; a walk the transport
+ * answers with UCB_ERR_CARD_REINSERTED or UCB_ERR_CARD_RESET (it reconnected
+ * after an event nobody polled for) is started once more, so the caller
+ * need not poll card_event first. On the basic channel
  * (cards without logical channels) nothing is kept: the basic channel is
  * shared with the modem.
  * @return as ucb_card_read_bootstrap(); UCB_ERR_CARD_REMOVED when the
