@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Figures for docs/performance.md:
 #  1. instructions to decode+validate R1 (callgrind; counts, not seconds, so repeatable);
-#  2. Cortex-M4 -Os size of the core library, default and smallest configuration;
+#  2. Cortex-M4 -Os size of the core library, default and smallest configuration,
+#     and what it adds to a linked firmware image;
 #  3. C-APDUs and bytes of a full card read per fixture card (virtual UICC);
 #  4. what SCP03 adds to the read of R1, and the host's instructions for that
 #     read at level 33 (callgrind on a replayed exchange: host work only);
@@ -29,6 +30,7 @@ echo
 scripts/size-m4.sh build-m4 cross/cortex-m4.txt
 echo
 scripts/size-m4.sh build-m4-min cross/cortex-m4-minimal.txt
+scripts/size-m4-image.sh build-m4-min
 echo
 build-bench/tests/bench/bench_read .
 echo
