@@ -178,6 +178,16 @@ void rig_teardown(void)
 }
 #endif
 
+size_t rig_count_actions(const struct rig *r, enum ucb_bridge_op op, uint16_t oid, uint16_t iid)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_act; i++)
+        if (r->act[i].op == op && !r->act[i].undo && (oid == RIG_ANY || r->act[i].oid == oid) &&
+            (iid == RIG_ANY || r->act[i].iid == iid))
+            n++;
+    return n;
+}
+
 void rig_clear_log(struct rig *r)
 {
     r->n_act = 0;

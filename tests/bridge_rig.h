@@ -115,6 +115,10 @@ void rig_free(struct rig *r);
 /* Forget the actions and events reported so far. */
 void rig_clear_log(struct rig *r);
 
+/* Actions reported with @p op on /oid/iid (RIG_ANY: any), rollback steps not counted. */
+#define RIG_ANY 0xFFFFu
+size_t rig_count_actions(const struct rig *r, enum ucb_bridge_op op, uint16_t oid, uint16_t iid);
+
 /* Resource TLVs of a NoSec Security instance and of a Server instance. */
 size_t rig_security_tlv(uint8_t *out, size_t cap, const char *uri, uint16_t ssid);
 size_t rig_server_tlv(uint8_t *out, size_t cap, uint16_t ssid);

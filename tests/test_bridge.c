@@ -33,14 +33,6 @@
 #define MINIMAL "fixtures/bootstrap/valid-minimal-account.bin"
 #define BS_ONLY "fixtures/bootstrap/valid-bootstrap-only-psk.bin"
 #define INVALID "fixtures/bootstrap/invalid-acc-two-bootstrap.bin"
-static size_t count_op(const struct rig *r, enum ucb_bridge_op op)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_act; i++)
-        if (r->act[i].op == op && !r->act[i].undo) n++;
-    return n;
-}
-
 /* ---- the app's own (non-card) instances ---- */
 
 static void app_create(struct rig *r, uint16_t oid, uint16_t iid, const uint8_t *tlv, size_t len)
@@ -130,7 +122,7 @@ static void first_boot_applies_every_account_then_says_register(void **state)
     CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
     CHECK_EQ("inserted", r->ev_count[UCB_BRIDGE_EV_INSERTED], 1);
     check_core_is("first boot", r, &app, R1, 0);
-    CHECK_EQ("creates", count_op(r, UCB_BRIDGE_CREATE), 7);
+    CHECK_EQ("creates", rig_count_actions(r, UCB_BRIDGE_CREATE, RIG_ANY, RIG_ANY), 7);
     assert_true(r->ram.saved);
     assert_true(ucb_bridge_owns_ssid(&r->b, 101));
     assert_true(ucb_bridge_owns_ssid(&r->b, 102));
@@ -205,7 +197,7 @@ static void content_change_replaces_changed_and_removes_gone_accounts(void **sta
     assert_true(ucb_bridge_owns_ssid(&r->b, 101));
     assert_false(ucb_bridge_owns_ssid(&r->b, 102));
     /* the old 101 and 102 went out of use first; 102 was de-registered */
-    assert_true(count_op(r, UCB_BRIDGE_DISABLE) >= 2);
+    assert_true(rig_count_actions(r, UCB_BRIDGE_DISABLE, RIG_ANY, RIG_ANY) >= 2);
     assert_true(r->n_act > 0 && r->act[0].op == UCB_BRIDGE_DISABLE);
     const struct ucb_ref_server *s = ucb_ref_core_server(&r->core, 102);
     assert_non_null(s);
@@ -230,8 +222,8 @@ static void iccid_change_applies_the_new_card(void **state)
     rig_clear_log(r);
     CHECK_EQ("before_register", ucb_bridge_before_register(&r->b, 101), 0);
     CHECK_EQ("inserted", r->ev_count[UCB_BRIDGE_EV_INSERTED], 1);
-    CHECK_EQ("deletes", count_op(r, UCB_BRIDGE_DELETE), 7);
-    CHECK_EQ("creates", count_op(r, UCB_BRIDGE_CREATE), 7);
+    CHECK_EQ("deletes", rig_count_actions(r, UCB_BRIDGE_DELETE, RIG_ANY, RIG_ANY), 7);
+    CHECK_EQ("creates", rig_count_actions(r, UCB_BRIDGE_CREATE, RIG_ANY, RIG_ANY), 7);
     check_core_is("iccid change", r, &app, R1, 0);
     CHECK_EQ("iccid stored", r->ram.p.iccid_len, 10);
     rig_free(r);
@@ -375,7 +367,7 @@ static void ssid_collision_refuses_the_card_account(void **state)
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
-    assert_true(count_op(r, UCB_BRIDGE_REFUSE) >= 1);
+    assert_true(rig_count_actions(r, UCB_BRIDGE_REFUSE, RIG_ANY, RIG_ANY) >= 1);
     assert_false(ucb_bridge_owns_ssid(&r->b, 101));
     assert_true(ucb_bridge_owns_ssid(&r->b, 102));
     /* refused: /0/1 and /1/0 of 101, and /2/0 whose target /1/0 was refused */
@@ -460,7 +452,7 @@ static void bootstrap_write_disowns_and_removal_leaves_it(void **state)
     CHECK_EQ("rewritten server kept", ucb_ref_core_get(&r->core, 1, 1, &t, &len), 0);
     test_check_bytes("kept bytes", t, len, buf, n);
     CHECK_EQ("count", ucb_ref_core_count(&r->core), 1);
-    assert_true(count_op(r, UCB_BRIDGE_DISOWN) >= 1);
+    assert_true(rig_count_actions(r, UCB_BRIDGE_DISOWN, RIG_ANY, RIG_ANY) >= 1);
     rig_free(r);
 }
 

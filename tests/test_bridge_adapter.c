@@ -27,16 +27,6 @@
 #define R1 "fixtures/bootstrap/r1-three-accounts.bin"
 #define MINIMAL "fixtures/bootstrap/valid-minimal-account.bin"
 
-static size_t count_act(const struct rig *r, enum ucb_bridge_op op, uint16_t oid, uint16_t iid)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_act; i++)
-        if (r->act[i].op == op && !r->act[i].undo && (oid == 0xFFFF || r->act[i].oid == oid) &&
-            (iid == 0xFFFF || r->act[i].iid == iid))
-            n++;
-    return n;
-}
-
 static struct rig *booted(bool foreign)
 {
     struct rig *r = rig_new(R1, false);
@@ -56,8 +46,8 @@ static void foreign_read_back_still_deletes_every_card_instance(void **state)
     struct rig *r = booted(true);
     rig_card_remove(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
-    CHECK_EQ("disowned", count_act(r, UCB_BRIDGE_DISOWN, 0xFFFF, 0xFFFF), 0);
-    CHECK_EQ("deleted", count_act(r, UCB_BRIDGE_DELETE, 0xFFFF, 0xFFFF), 7);
+    CHECK_EQ("disowned", rig_count_actions(r, UCB_BRIDGE_DISOWN, RIG_ANY, RIG_ANY), 0);
+    CHECK_EQ("deleted", rig_count_actions(r, UCB_BRIDGE_DELETE, RIG_ANY, RIG_ANY), 7);
     CHECK_EQ("left", ucb_ref_core_count(&r->core), 0);
     rig_free(r);
 }
@@ -79,15 +69,15 @@ static void dm_writes_leave_instances_to_the_card(void **state)
     rig_load_card(r, MINIMAL);
     CHECK_EQ("check", ucb_bridge_before_update(&r->b, 101) == 0 ||
                           !ucb_bridge_owns_ssid(&r->b, 101), 1);
-    CHECK_EQ("disowned", count_act(r, UCB_BRIDGE_DISOWN, 0xFFFF, 0xFFFF), 0);
-    CHECK_EQ("server 101 deleted", count_act(r, UCB_BRIDGE_DELETE, 1, 0) >= 1, 1);
-    CHECK_EQ("server 102 deleted", count_act(r, UCB_BRIDGE_DELETE, 1, 1), 1);
-    CHECK_EQ("acl /2/0 deleted", count_act(r, UCB_BRIDGE_DELETE, 2, 0), 1);
+    CHECK_EQ("disowned", rig_count_actions(r, UCB_BRIDGE_DISOWN, RIG_ANY, RIG_ANY), 0);
+    CHECK_EQ("server 101 deleted", rig_count_actions(r, UCB_BRIDGE_DELETE, 1, 0) >= 1, 1);
+    CHECK_EQ("server 102 deleted", rig_count_actions(r, UCB_BRIDGE_DELETE, 1, 1), 1);
+    CHECK_EQ("acl /2/0 deleted", rig_count_actions(r, UCB_BRIDGE_DELETE, 2, 0), 1);
     rig_clear_log(r);
     rig_card_remove(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
     CHECK_EQ("left", ucb_ref_core_count(&r->core), 0);
-    CHECK_EQ("disowned at removal", count_act(r, UCB_BRIDGE_DISOWN, 0xFFFF, 0xFFFF), 0);
+    CHECK_EQ("disowned at removal", rig_count_actions(r, UCB_BRIDGE_DISOWN, RIG_ANY, RIG_ANY), 0);
     rig_free(r);
 }
 
@@ -108,8 +98,8 @@ static void unreported_bootstrap_replacement_is_left_alone(void **state)
     CHECK_EQ("bs write /1/1", ucb_ref_core_bs_write(&r->core, 1, 1, srv, nv), 0);
     rig_card_remove(r);
     CHECK_EQ("card gone", ucb_bridge_card_event(&r->b, false), 0);
-    CHECK_EQ("/0/1 disowned", count_act(r, UCB_BRIDGE_DISOWN, 0, 1), 1);
-    CHECK_EQ("/1/1 disowned", count_act(r, UCB_BRIDGE_DISOWN, 1, 1), 1);
+    CHECK_EQ("/0/1 disowned", rig_count_actions(r, UCB_BRIDGE_DISOWN, 0, 1), 1);
+    CHECK_EQ("/1/1 disowned", rig_count_actions(r, UCB_BRIDGE_DISOWN, 1, 1), 1);
     const uint8_t *t;
     size_t len;
     CHECK_EQ("/0/1 kept", ucb_ref_core_get(&r->core, 0, 1, &t, &len), 0);
@@ -157,8 +147,8 @@ static void implied_steps_are_reported_not_called(void **state)
     struct rig *q = booted(false);
     rig_card_remove(q);
     CHECK_EQ("card gone", ucb_bridge_card_event(&q->b, false), 0);
-    CHECK_EQ("de-registrations", count_act(q, UCB_BRIDGE_DEREGISTER, 0xFFFF, 0xFFFF), 2);
-    CHECK_EQ("cancels", count_act(q, UCB_BRIDGE_CANCEL_OBSERVATIONS, 0xFFFF, 0xFFFF), 2);
+    CHECK_EQ("de-registrations", rig_count_actions(q, UCB_BRIDGE_DEREGISTER, RIG_ANY, RIG_ANY), 2);
+    CHECK_EQ("cancels", rig_count_actions(q, UCB_BRIDGE_CANCEL_OBSERVATIONS, RIG_ANY, RIG_ANY), 2);
     rig_free(q);
     rig_free(r);
 }
@@ -239,15 +229,15 @@ static void ssid_only_core_replaces_own_accounts_and_refuses_collisions(void **s
     ssid_only_core(r);
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
-    CHECK_EQ("refused", count_act(r, UCB_BRIDGE_REFUSE, 0xFFFF, 0xFFFF) >= 1, 1);
+    CHECK_EQ("refused", rig_count_actions(r, UCB_BRIDGE_REFUSE, RIG_ANY, RIG_ANY) >= 1, 1);
     assert_true(ucb_bridge_owns_ssid(&r->b, 101));
     assert_false(ucb_bridge_owns_ssid(&r->b, 102));
     /* A content change of the card's own account 101: replaced, not refused. */
     rig_load_card(r, MINIMAL);
     rig_clear_log(r);
     (void)ucb_bridge_before_update(&r->b, 101);
-    CHECK_EQ("no refusal of its own account", count_act(r, UCB_BRIDGE_REFUSE, 1, 0xFFFF) -
-                                                   count_act(r, UCB_BRIDGE_REFUSE, 1, 9),
+    CHECK_EQ("no refusal of its own account", rig_count_actions(r, UCB_BRIDGE_REFUSE, 1, RIG_ANY) -
+                                                   rig_count_actions(r, UCB_BRIDGE_REFUSE, 1, 9),
              0);
     CHECK_EQ("app server kept", ucb_ref_core_get(&r->core, 1, 9, NULL, NULL), 0);
     CHECK_EQ("app security kept", ucb_ref_core_get(&r->core, 0, 9, NULL, NULL), 0);
@@ -303,8 +293,8 @@ static void cascaded_acl_of_a_replaced_target_is_restored(void **state)
             r->act[i].iid == 9)
             implied++;
     CHECK_EQ("reported as gone with its target", implied, 1);
-    CHECK_EQ("re-created", count_act(r, UCB_BRIDGE_CREATE, 2, 9), 1);
-    CHECK_EQ("no disown", count_act(r, UCB_BRIDGE_DISOWN, 0xFFFF, 0xFFFF), 0);
+    CHECK_EQ("re-created", rig_count_actions(r, UCB_BRIDGE_CREATE, 2, 9), 1);
+    CHECK_EQ("no disown", rig_count_actions(r, UCB_BRIDGE_DISOWN, RIG_ANY, RIG_ANY), 0);
     rig_free(r);
 }
 
@@ -360,8 +350,8 @@ static void unhosted_object_is_refused_and_the_rest_applied(void **state)
     enum ucb_bridge_next next;
     CHECK_EQ("start", ucb_bridge_start(&r->b, &next), 0);
     CHECK_EQ("next", next, UCB_BRIDGE_NEXT_REGISTER);
-    CHECK_EQ("/3/0 refused", count_act(r, UCB_BRIDGE_REFUSE, 3, 0), 1);
-    CHECK_EQ("its Access Control /2/0 refused", count_act(r, UCB_BRIDGE_REFUSE, 2, 0), 1);
+    CHECK_EQ("/3/0 refused", rig_count_actions(r, UCB_BRIDGE_REFUSE, 3, 0), 1);
+    CHECK_EQ("its Access Control /2/0 refused", rig_count_actions(r, UCB_BRIDGE_REFUSE, 2, 0), 1);
     CHECK_EQ("no /3/0", ucb_ref_core_get(&r->core, 3, 0, NULL, NULL), UCB_ERR_NOT_PRESENT);
     CHECK_EQ("no /2/0", ucb_ref_core_get(&r->core, 2, 0, NULL, NULL), UCB_ERR_NOT_PRESENT);
     CHECK_EQ("/10250/0", ucb_ref_core_get(&r->core, 10250, 0, NULL, NULL), 0);
