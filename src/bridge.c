@@ -334,7 +334,8 @@ static int delete_rec(struct ucb_bridge *b, const struct ucb_prov_rec *r)
     void *ctx = b->cfg.adapter.ctx;
     uint32_t off = b->undo_used;
     int n = ops(b)->read(ctx, r->oid, r->iid, b->cfg.undo_buf + off, b->cfg.undo_cap - off);
-    if (n == UCB_ERR_NOT_PRESENT && cascaded(b, r->oid, r->iid)) return 0; /* went with its target */
+    /* gone with its target (UCB_CAP_CASCADE_ACL): already reported */
+    if (n == UCB_ERR_NOT_PRESENT && cascaded(b, r->oid, r->iid)) return 0;
     if (n == UCB_ERR_NOT_PRESENT) {
         act(b, UCB_BRIDGE_DISOWN, r->oid, r->iid, r->ssid, r->card_iid, UCB_BRIDGE_DISOWN);
         return 0;
