@@ -9,6 +9,7 @@ loopback, its own ports. Nothing touches a pcscd of the host.
     reexec_in_namespace(argv)      # runs argv in new namespaces, returns its status
     private_run()                  # inside: tmpfs on /run, /run/pcscd, lo up
     d = Pcscd(logdir); d.stop()    # pcscd --foreground, ready when it returns
+    stop_process(proc)             # SIGTERM, SIGKILL after a grace period
 """
 
 import os
@@ -72,6 +73,17 @@ def private_run(quickack=True):
                                    "table", "local", "quickack", "1"])
 
 
+def stop_process(proc, grace=5.0):
+    """SIGTERM, then SIGKILL if it has not gone after `grace` seconds; reaps it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Pcscd:
     """pcscd --foreground with its log in logdir/pcscd.log; ready (socket up) on return."""
 
@@ -86,13 +98,7 @@ class Pcscd:
         self.ready = os.path.exists(SOCKET) and self.proc.poll() is None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
     def tail(self, n=30):

@@ -78,13 +78,8 @@ def worker(argv):
             print("FAIL: %s did not finish within %d s" % (os.path.basename(prog), timeout))
             rc = 1
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is not None:
+            pcsc_ns.stop_process(proc)
         pcscd.stop()
         if rc != 0:
             print("---- pcscd.log (tail)")
