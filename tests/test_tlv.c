@@ -1361,6 +1361,32 @@ static void reencoding_gives_minimal_headers(void **state)
     }
 }
 
+/* ucb_tlv_find(): found, absent, a malformed element before it, bad arguments. */
+static void find_returns_the_element_absence_or_the_decoder_error(void **state)
+{
+    (void)state;
+    const unsigned res = UCB_TLV_ALLOW(UCB_TLV_RESOURCE) | UCB_TLV_ALLOW(UCB_TLV_MULTIPLE_RESOURCE);
+    /* /x/0 = 0x65, then Multiple Resource 2 { 101: 7 }, then /x/3 = 101 */
+    static const uint8_t inst[] = {0xC1, 0x00, 0x65, 0x83, 0x02, 0x41, 0x65, 0x07,
+                                   0xC1, 0x03, 0x65};
+    struct ucb_tlv t;
+    assert_int_equal(ucb_tlv_find(inst, sizeof inst, res, 3, &t), 1);
+    assert_int_equal(t.kind, UCB_TLV_RESOURCE);
+    assert_int_equal(t.len, 1);
+    assert_int_equal(t.value[0], 0x65);
+    assert_int_equal(ucb_tlv_find(inst, sizeof inst, res, 2, &t), 1);
+    assert_int_equal(t.kind, UCB_TLV_MULTIPLE_RESOURCE);
+    assert_int_equal(ucb_tlv_find(inst, sizeof inst, res, 9, &t), 0);
+    /* a level that does not allow the Multiple Resource stops at it */
+    assert_int_equal(ucb_tlv_find(inst, sizeof inst, UCB_TLV_ALLOW(UCB_TLV_RESOURCE), 3, &t),
+                     UCB_ERR_NESTING);
+    /* truncated before the wanted element: the decoder's error, not "absent" */
+    assert_int_equal(ucb_tlv_find(inst, 7, res, 3, &t), UCB_ERR_TRUNCATED);
+    assert_int_equal(ucb_tlv_find(inst, 0, res, 3, &t), 0);
+    assert_int_equal(ucb_tlv_find(NULL, 4, res, 3, &t), UCB_ERR_ARG);
+    assert_int_equal(ucb_tlv_find(inst, sizeof inst, res, 3, NULL), UCB_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1392,6 +1418,7 @@ int main(void)
         cmocka_unit_test(buffer_too_small_writes_nothing_past_cap_and_tells_the_size),
         cmocka_unit_test(put_raw_lengths_round_trip_through_the_decoder),
         cmocka_unit_test(reencoding_gives_minimal_headers),
+        cmocka_unit_test(find_returns_the_element_absence_or_the_decoder_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
