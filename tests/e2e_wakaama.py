@@ -62,7 +62,7 @@ class Server:
 
     def __init__(self, prog, port, logdir):
         self.port = port
-        self.lines = []
+        self.lines, self.times = [], []
         self.lock = threading.Lock()
         self.log = open(os.path.join(logdir, "server-%d.log" % port), "w")
         self.proc = subprocess.Popen([prog, "-4", "-l", str(port)], stdin=subprocess.PIPE,
@@ -76,6 +76,16 @@ class Server:
             self.log.flush()
             with self.lock:
                 self.lines.append(line)
+                self.times.append(time.time())
+
+    def when(self, what):
+        """Time the first such line was read, or None."""
+        with self.lock:
+            lines, times = list(self.lines), list(self.times)
+        for line, t in zip(lines, times):
+            if line.startswith("Client #") and line.endswith(what + "."):
+                return t
+        return None
 
     def count(self, what):
         """Registrations / de-registrations / updates of our endpoint seen so far."""
@@ -103,7 +113,7 @@ class Server:
 
 class Client:
     def __init__(self, prog, store, logdir):
-        self.lines = []
+        self.lines, self.times = [], []
         self.lock = threading.Lock()
         self.log = open(os.path.join(logdir, "client.log"), "w")
         self.proc = subprocess.Popen([prog, "-n", ENDPOINT, "-s", store, "-p", "56830",
@@ -118,6 +128,13 @@ class Client:
             self.log.flush()
             with self.lock:
                 self.lines.append(line)
+                self.times.append(time.time())
+
+    def when(self, *texts):
+        """Time the first line containing all of texts was read, or None."""
+        with self.lock:
+            hits = [t for l, t in zip(self.lines, self.times) if all(x in l for x in texts)]
+        return hits[0] if hits else None
 
     def seen(self, text):
         with self.lock:
@@ -129,6 +146,14 @@ class Client:
 
 
 failures = []
+
+
+def prompt(what, server, client, ssid):
+    """A De-register, not an expired registration: the server sees it within
+    2 s of the bridge disabling the account (the registration lives 20 s)."""
+    t_ev, t_un = client.when("bridge: disable", "ssid %d" % ssid), server.when("unregistered")
+    check("%s within 2 s of the bridge disabling SSID %d" % (what, ssid),
+          t_ev is not None and t_un is not None and -0.5 <= t_un - t_ev < 2.0)
 
 
 def wait_for(what, cond, timeout=STEP_TIMEOUT):
@@ -144,7 +169,7 @@ def wait_for(what, cond, timeout=STEP_TIMEOUT):
 
 
 def check(what, cond):
-    print("  %s %s" % ("ok  " if cond else "FAIL", what))
+    print("  %s %s" % ("ok  " if cond else "FAIL", what.strip()))
     if not cond:
         failures.append(what)
 
@@ -195,6 +220,7 @@ def run(client_prog, server_prog, build):
         sim.send_signal(1)  # SIGHUP: reload
         wait_for("server :5701 sees the client de-register", lambda: servers["A"].count("unregistered") == 1)
         wait_for("server :5702 sees the client register", lambda: servers["changed"].count("registered") == 1)
+        prompt("  :5701's De-register", servers["A"], client, 101)
         check("client: old card instances deleted, new ones created",
               client.seen("bridge: delete /1/1 ssid 101") >= 1 and client.seen("bridge: create /1/1 ssid 102") >= 1)
 
@@ -205,11 +231,13 @@ def run(client_prog, server_prog, build):
         sim.send_signal(1)
         wait_for("server :5702 sees the client de-register", lambda: servers["changed"].count("unregistered") == 1)
         wait_for("server :5703 sees the client register", lambda: servers["B"].count("registered") == 1)
+        prompt("  :5702's De-register", servers["changed"], client, 102)
 
         print("4. card removed")
         updates_before = servers["app"].count("updated")
         sim.send_signal(10)  # SIGUSR1: remove
         wait_for("server :5703 sees the client de-register", lambda: servers["B"].count("unregistered") == 1)
+        prompt("  :5703's De-register", servers["B"], client, 103)
         check("client: card instances deleted",
               client.seen("bridge: removed") >= 1 and client.seen("bridge: delete /0/1 ssid 103") >= 1)
         wait_for("server :5799 still gets Updates after the removal",
