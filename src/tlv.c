@@ -370,7 +370,8 @@ int ucb_tlv_put_uint(struct ucb_tlv_writer *w, enum ucb_tlv_kind kind, uint16_t 
 int ucb_tlv_put_float(struct ucb_tlv_writer *w, enum ucb_tlv_kind kind, uint16_t id, double v)
 {
     /* Converting an out-of-range double to float is undefined: test first. */
-    const bool in_range = (v >= -FLT_MAX && v <= FLT_MAX) || v > DBL_MAX || v < -DBL_MAX;
+    const bool in_range =
+        (v >= -(double)FLT_MAX && v <= (double)FLT_MAX) || v > DBL_MAX || v < -DBL_MAX;
     const float f = in_range ? (float)v : 0.0f;
     if (in_range && (double)f == v) { /* exact in binary32 (infinities too); NaN takes 8 bytes */
         uint32_t bits;
