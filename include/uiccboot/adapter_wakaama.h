@@ -104,6 +104,8 @@ struct ucb_wakaama {
     struct ucb_wakaama_object *extra[UCB_WAKAAMA_MAX_EXTRA];
     bool with_acl;
     bool rebuild_wanted;                /**< commit() asked for a server list rebuild */
+    bool rebuild_armed;                 /**< state set to STATE_INITIAL, lwm2m_step() not yet run */
+    lwm2m_client_state_t state_before;  /**< the state it replaced */
     bool retiring;                      /**< a retired server waits for the rebuild */
     time_t retired_at;                  /**< when the oldest unfinished retirement began */
     uint8_t scratch[UCB_WAKAAMA_INSTANCE_BYTES];

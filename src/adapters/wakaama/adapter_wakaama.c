@@ -9,9 +9,10 @@
  * Wakaama internals used, each because no public call exists (core-fit
  * notes in docs/integration/wakaama.md):
  *  - registration_deregister(): De-register from one server;
- *  - transaction_remove(): drop a retired server's exchange that outlived
- *    the grace period, so its reply or retransmission never reaches the
- *    freed server entry or its closed connection;
+ *  - transaction_remove(): end a retired server's exchange that outlived
+ *    the grace period (as Wakaama ends an expired one), so its reply or
+ *    retransmission never reaches the freed server entry or its closed
+ *    connection;
  *  - lwm2m_server_t.dirty and lwm2m_context_t.state = STATE_INITIAL: the
  *    same rebuild Wakaama runs after a Bootstrap-Server Delete.
  * core/internals.h includes stdio.h, so this file is not compiled with
@@ -226,7 +227,14 @@ static void retire(struct ucb_wakaama *w, lwm2m_server_t *srv)
 {
     if (srv->dirty)
         return;
+    /* A rebuild asked for but not yet run by lwm2m_step() would free this
+     * entry with its De-register in flight: take the request back; the next
+     * finish_rebuild() makes it again once the exchange is over. */
+    if (w->rebuild_armed && w->lwm2m->state == STATE_INITIAL)
+        w->lwm2m->state = w->state_before;
+    w->rebuild_armed = false;
     registration_deregister(w->lwm2m, srv); /* no-op unless registered */
+    (void)unlink_watchers(w->lwm2m, srv, 0, LWM2M_MAX_ID, 0);
     srv->dirty = true;
     if (!w->retiring) {
         w->retiring = true;
@@ -256,16 +264,25 @@ static bool exchange_open(lwm2m_context_t *ctx, const lwm2m_server_t *srv)
     return false;
 }
 
-/* Drop every transaction of a retired server (after the grace period). */
+/*
+ * End every transaction of a retired server (after the grace period) the
+ * way Wakaama ends an expired one (transaction_send()'s error path): its
+ * callback with no message, then transaction_remove(). The callback frees
+ * the exchange's own data (a Register's query and payload).
+ */
 static void drop_exchanges(lwm2m_context_t *ctx, lwm2m_server_t *srv)
 {
     lwm2m_transaction_t *t = ctx->transactionList;
 
     while (t != NULL) {
-        lwm2m_transaction_t *next = t->next;
-        if (t->userData == srv || (srv->sessionH != NULL && t->peerH == srv->sessionH))
+        if (srv->sessionH != NULL && t->peerH == srv->sessionH) {
+            if (t->callback != NULL)
+                t->callback(ctx, t, NULL);
             transaction_remove(ctx, t);
-        t = next;
+            t = ctx->transactionList; /* the callback may have changed the list */
+        } else {
+            t = t->next;
+        }
     }
     srv->status = STATE_DEREGISTERED;
 }
@@ -297,6 +314,10 @@ static void finish_rebuild(struct ucb_wakaama *w, time_t now)
         for (lwm2m_server_t *s = lists[l]; s != NULL; s = s->next)
             if (s->dirty)
                 (void)unlink_watchers(ctx, s, 0, LWM2M_MAX_ID, 0);
+    if (ctx->state != STATE_INITIAL) {
+        w->state_before = ctx->state;
+        w->rebuild_armed = true;
+    }
     ctx->state = STATE_INITIAL; /* lwm2m_step() frees dirty entries and adds new ones */
     w->rebuild_wanted = false;
     w->retiring = false;
@@ -1036,6 +1057,8 @@ int ucb_wakaama_before_step(struct ucb_wakaama *w, struct ucb_bridge *b, time_t 
     bool checked = false;
     int first = 0;
 
+    if (ctx->state != STATE_INITIAL)
+        w->rebuild_armed = false; /* lwm2m_step() ran the rebuild */
     finish_rebuild(w, now);
     if (b == NULL || ctx->state == STATE_BOOTSTRAPPING)
         return 0;
