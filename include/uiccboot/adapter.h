@@ -54,8 +54,11 @@ extern "C" {
 /** disable_server() also de-registers (a disable that follows Server resource 4 does,
  *  in every core checked): the de-register step is implied. */
 #define UCB_CAP_IMPLIED_DEREGISTER 0x0100u
-/** The core drops a server's observations itself when the server is disabled,
- *  de-registered or its Server instance deleted: the cancel step is implied. */
+/** The core drops a server's observations itself when the server is de-registered
+ *  or its Server instance deleted (the bridge cancels only for an account it
+ *  deletes), and a disabled server sends none: the cancel step is implied.
+ *  (Anjay keeps a disabled server's observations, silent, until its next
+ *  Register; Zephyr drops them at the disable.) */
 #define UCB_CAP_IMPLIED_CANCEL     0x0200u
 /** The core removes a deleted server's ACL entries and passes its Access
  *  Control ownership on by itself: the bridge's ACL step is implied, and the
