@@ -396,3 +396,33 @@ int ucb_tlv_put_objlnk(struct ucb_tlv_writer *w, enum ucb_tlv_kind kind, uint16_
 }
 
 #endif /* UCB_CONFIG_ENCODER */
+
+/* One level of ucb_tlv_check_instance(): the first element of each
+ * identifier must be the element itself. */
+static int check_level(const uint8_t *buf, size_t len, unsigned allowed)
+{
+    struct ucb_tlv_cursor c;
+    struct ucb_tlv t, first;
+    int rc;
+
+    ucb_tlv_cursor_init(&c, buf, len, 0, allowed);
+    while ((rc = ucb_tlv_next(&c, &t)) == 1) {
+        rc = ucb_tlv_find(buf, len, allowed, t.id, &first);
+        if (rc < 0)
+            return rc;
+        if (rc == 0 || first.offset != t.offset)
+            return UCB_ERR_MALFORMED;
+        if (t.kind == UCB_TLV_MULTIPLE_RESOURCE &&
+            (rc = check_level(t.value, t.len, UCB_TLV_ALLOW(UCB_TLV_RESOURCE_INSTANCE))) < 0)
+            return rc;
+    }
+    return rc;
+}
+
+int ucb_tlv_check_instance(const uint8_t *buf, size_t len)
+{
+    if (buf == NULL && len > 0)
+        return UCB_ERR_ARG;
+    return check_level(buf, len,
+                       UCB_TLV_ALLOW(UCB_TLV_RESOURCE) | UCB_TLV_ALLOW(UCB_TLV_MULTIPLE_RESOURCE));
+}

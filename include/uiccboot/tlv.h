@@ -105,6 +105,15 @@ UCB_API int ucb_tlv_enter(struct ucb_tlv_cursor *child, const struct ucb_tlv *pa
 UCB_API int ucb_tlv_find(const uint8_t *buf, size_t len, unsigned allowed, uint16_t id,
                          struct ucb_tlv *out);
 
+/**
+ * Check an Object Instance's resource TLVs as an adapter stores them
+ * (LwM2M Core 7.4.3): Resources and Multiple Resources at the top, Resource
+ * Instances inside, every element well-formed, each identifier once per
+ * level. @return 0, UCB_ERR_MALFORMED for a repeated identifier, or the
+ * decoder's error.
+ */
+UCB_API int ucb_tlv_check_instance(const uint8_t *buf, size_t len);
+
 /*
  * Typed accessors (LwM2M Core Appendix C). Each checks the value length for
  * its type and returns 0 or UCB_ERR_TYPE; the fault is at `t->offset`.

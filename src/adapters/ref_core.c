@@ -20,34 +20,6 @@
 
 /* ---- TLV helpers ---------------------------------------------------- */
 
-/*
- * Check one level: every element decodes, no identifier repeats (LwM2M
- * Core 7.4.3 gives each resource, and each resource instance, one TLV), and
- * a Multiple Resource holds well-formed Resource Instances.
- */
-static int tlv_check_level(const uint8_t *buf, size_t len, unsigned allowed)
-{
-    struct ucb_tlv_cursor c;
-    struct ucb_tlv t, first;
-    int rc;
-
-    memset(&first, 0, sizeof(first));
-    ucb_tlv_cursor_init(&c, buf, len, 0, allowed);
-    while ((rc = ucb_tlv_next(&c, &t)) == 1) {
-        rc = ucb_tlv_find(buf, len, allowed, t.id, &first);
-        if (rc < 0)
-            return rc;
-        if (rc == 0 || first.offset != t.offset)
-            return UCB_ERR_MALFORMED;
-        if (t.kind == UCB_TLV_MULTIPLE_RESOURCE) {
-            rc = tlv_check_level(t.value, t.len, RI_ALLOWED);
-            if (rc < 0)
-                return rc;
-        }
-    }
-    return rc;
-}
-
 /* An integer single resource: 1 (found, *out set), 0 (absent), UCB_ERR_TYPE, decoder error. */
 static int res_int(const uint8_t *buf, size_t len, uint16_t rid, int64_t *out)
 {
@@ -217,7 +189,7 @@ static int check_payload(struct ucb_ref_core *core, uint16_t oid, uint16_t iid, 
         return UCB_ERR_ARG;
     if (len > UCB_REF_MAX_TLV)
         return UCB_ERR_TOO_LARGE;
-    rc = tlv_check_level(tlv, len, RES_ALLOWED);
+    rc = ucb_tlv_check_instance(tlv, len);
     if (rc < 0)
         return rc;
     if (oid == 1) {

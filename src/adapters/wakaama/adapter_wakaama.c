@@ -88,27 +88,6 @@ static void inst_free(struct ucb_wakaama_object *o, struct ucb_wakaama_inst *in)
     wipe(in, sizeof(*in));
 }
 
-/* Check that @p tlv is a sequence of Resource / Multiple Resource TLVs. */
-static int tlv_check(const uint8_t *tlv, size_t len)
-{
-    struct ucb_tlv_cursor c, ri;
-    struct ucb_tlv t, u;
-    int rc;
-
-    ucb_tlv_cursor_init(&c, tlv, len, 0, ALLOW_RES);
-    while ((rc = ucb_tlv_next(&c, &t)) == 1) {
-        if (t.kind != UCB_TLV_MULTIPLE_RESOURCE)
-            continue;
-        if ((rc = ucb_tlv_enter(&ri, &t)) != 0)
-            return rc;
-        while ((rc = ucb_tlv_next(&ri, &u)) == 1) {
-        }
-        if (rc < 0)
-            return rc;
-    }
-    return rc;
-}
-
 static int inst_store(struct ucb_wakaama_object *o, uint16_t iid, const uint8_t *tlv, size_t len)
 {
     struct ucb_wakaama_inst *in = NULL;
@@ -120,7 +99,7 @@ static int inst_store(struct ucb_wakaama_object *o, uint16_t iid, const uint8_t 
         return UCB_ERR_ADAPTER;
     if (len > UCB_WAKAAMA_INSTANCE_BYTES)
         return UCB_ERR_BUFFER;
-    if ((rc = tlv_check(tlv, len)) != 0)
+    if ((rc = ucb_tlv_check_instance(tlv, len)) != 0)
         return rc;
     for (size_t i = 0; i < UCB_WAKAAMA_MAX_INSTANCES && in == NULL; i++)
         if (!o->pool[i].used)
