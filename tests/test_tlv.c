@@ -1387,9 +1387,31 @@ static void find_returns_the_element_absence_or_the_decoder_error(void **state)
     assert_int_equal(ucb_tlv_find(inst, sizeof inst, res, 3, NULL), UCB_ERR_ARG);
 }
 
+static void check_instance_wants_each_identifier_once_per_level(void **state)
+{
+    (void)state;
+    /* /x/0 = 0x65, Multiple Resource 2 { 101: 7, 102: 7 }, /x/3 = 101 */
+    static const uint8_t ok[] = {0xC1, 0x00, 0x65, 0x86, 0x02, 0x41, 0x65, 0x07, 0x41, 0x66, 0x07,
+                                 0xC1, 0x03, 0x65};
+    /* resource 0 twice */
+    static const uint8_t twice[] = {0xC1, 0x00, 0x65, 0xC1, 0x00, 0x66};
+    /* resource instance 101 twice inside Multiple Resource 2 */
+    static const uint8_t ri_twice[] = {0x86, 0x02, 0x41, 0x65, 0x07, 0x41, 0x65, 0x08};
+    /* a Resource Instance at the top */
+    static const uint8_t ri_top[] = {0x41, 0x65, 0x07};
+    assert_int_equal(ucb_tlv_check_instance(ok, sizeof ok), 0);
+    assert_int_equal(ucb_tlv_check_instance(ok, 0), 0);
+    assert_int_equal(ucb_tlv_check_instance(twice, sizeof twice), UCB_ERR_MALFORMED);
+    assert_int_equal(ucb_tlv_check_instance(ri_twice, sizeof ri_twice), UCB_ERR_MALFORMED);
+    assert_int_equal(ucb_tlv_check_instance(ri_top, sizeof ri_top), UCB_ERR_NESTING);
+    assert_int_equal(ucb_tlv_check_instance(ok, sizeof ok - 1), UCB_ERR_TRUNCATED);
+    assert_int_equal(ucb_tlv_check_instance(NULL, 3), UCB_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(check_instance_wants_each_identifier_once_per_level),
         cmocka_unit_test(valid_vectors_decode_to_their_elements),
         cmocka_unit_test(invalid_vectors_fail_at_the_faulty_element),
         cmocka_unit_test(enter_refuses_elements_without_children),
