@@ -271,16 +271,11 @@ static int rollback(struct ucb_bridge *b)
 /* Target (resources 0 and 1) of an Access Control instance's TLVs: 0 or an error. */
 static int acl_target(const uint8_t *tlv, size_t len, uint16_t *oid, uint16_t *iid)
 {
-    const unsigned allowed = UCB_TLV_ALLOW(UCB_TLV_RESOURCE) |
-                             UCB_TLV_ALLOW(UCB_TLV_MULTIPLE_RESOURCE);
-    struct ucb_tlv t;
-    int64_t o, i;
-    if (ucb_tlv_find(tlv, len, allowed, 0, &t) != 1 || ucb_tlv_get_int(&t, &o) < 0 ||
-        ucb_tlv_find(tlv, len, allowed, 1, &t) != 1 || ucb_tlv_get_int(&t, &i) < 0 || o < 0 ||
-        o > 0xFFFF || i < 0 || i > 0xFFFF)
+    uint16_t o, i;
+    if (ucb_tlv_find_u16(tlv, len, 0, &o) != 1 || ucb_tlv_find_u16(tlv, len, 1, &i) != 1)
         return UCB_ERR_TYPE;
-    *oid = (uint16_t)o;
-    *iid = (uint16_t)i;
+    *oid = o;
+    *iid = i;
     return 0;
 }
 

@@ -426,3 +426,26 @@ int ucb_tlv_check_instance(const uint8_t *buf, size_t len)
     return check_level(buf, len,
                        UCB_TLV_ALLOW(UCB_TLV_RESOURCE) | UCB_TLV_ALLOW(UCB_TLV_MULTIPLE_RESOURCE));
 }
+
+int ucb_tlv_find_u16(const uint8_t *buf, size_t len, uint16_t rid, uint16_t *out)
+{
+    struct ucb_tlv t;
+    int64_t v = 0;
+    int rc;
+
+    if (out == NULL)
+        return UCB_ERR_ARG;
+    rc = ucb_tlv_find(buf, len,
+                      UCB_TLV_ALLOW(UCB_TLV_RESOURCE) | UCB_TLV_ALLOW(UCB_TLV_MULTIPLE_RESOURCE), rid,
+                      &t);
+    if (rc != 1)
+        return rc;
+    if (t.kind != UCB_TLV_RESOURCE)
+        return UCB_ERR_TYPE;
+    if ((rc = ucb_tlv_get_int(&t, &v)) < 0)
+        return rc;
+    if (v < 0 || v > 0xFFFF)
+        return UCB_ERR_TYPE;
+    *out = (uint16_t)v;
+    return 1;
+}

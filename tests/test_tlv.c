@@ -1408,9 +1408,36 @@ static void check_instance_wants_each_identifier_once_per_level(void **state)
     assert_int_equal(ucb_tlv_check_instance(NULL, 3), UCB_ERR_ARG);
 }
 
+static void find_u16_reads_identities_and_refuses_the_rest(void **state)
+{
+    (void)state;
+    /* /x/0 = 101 (1 byte), /x/1 = 65535 (4 bytes), /x/3 = -1 (1 byte), /x/4 = 65536,
+     * Multiple Resource 2 { 101: 7 } */
+    static const uint8_t inst[] = {0xC1, 0x00, 0x65, 0xC4, 0x01, 0x00, 0x00, 0xFF, 0xFF,
+                                   0xC1, 0x03, 0xFF, 0xC4, 0x04, 0x00, 0x01, 0x00, 0x00,
+                                   0x83, 0x02, 0x41, 0x65, 0x07};
+    /* a 3-byte integer is no Integer */
+    static const uint8_t odd[] = {0xC3, 0x00, 0x00, 0x00, 0x65};
+    uint16_t v = 7;
+    assert_int_equal(ucb_tlv_find_u16(inst, sizeof inst, 0, &v), 1);
+    assert_int_equal(v, 101);
+    assert_int_equal(ucb_tlv_find_u16(inst, sizeof inst, 1, &v), 1);
+    assert_int_equal(v, 65535);
+    v = 7;
+    assert_int_equal(ucb_tlv_find_u16(inst, sizeof inst, 3, &v), UCB_ERR_TYPE);
+    assert_int_equal(ucb_tlv_find_u16(inst, sizeof inst, 4, &v), UCB_ERR_TYPE);
+    assert_int_equal(ucb_tlv_find_u16(inst, sizeof inst, 2, &v), UCB_ERR_TYPE);
+    assert_int_equal(v, 7); /* untouched by a refusal */
+    assert_int_equal(ucb_tlv_find_u16(inst, sizeof inst, 9, &v), 0);
+    assert_int_equal(ucb_tlv_find_u16(odd, sizeof odd, 0, &v), UCB_ERR_TYPE);
+    assert_int_equal(ucb_tlv_find_u16(inst, 7, 1, &v), UCB_ERR_TRUNCATED);
+    assert_int_equal(ucb_tlv_find_u16(inst, sizeof inst, 0, NULL), UCB_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(find_u16_reads_identities_and_refuses_the_rest),
         cmocka_unit_test(check_instance_wants_each_identifier_once_per_level),
         cmocka_unit_test(valid_vectors_decode_to_their_elements),
         cmocka_unit_test(invalid_vectors_fail_at_the_faulty_element),

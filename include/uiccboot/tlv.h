@@ -114,6 +114,15 @@ UCB_API int ucb_tlv_find(const uint8_t *buf, size_t len, unsigned allowed, uint1
  */
 UCB_API int ucb_tlv_check_instance(const uint8_t *buf, size_t len);
 
+/**
+ * The single-instance Resource @p rid among an Object Instance's resource
+ * TLVs, as an Integer in 0..65535 (a Short Server ID, an Object or Instance
+ * ID: the identities adapters and the bridge compare).
+ * @return 1 with `*out` set, 0 when absent, UCB_ERR_TYPE (a Multiple
+ *         Resource, not an Integer, or out of range), or the decoder's error.
+ */
+UCB_API int ucb_tlv_find_u16(const uint8_t *buf, size_t len, uint16_t rid, uint16_t *out);
+
 /*
  * Typed accessors (LwM2M Core Appendix C). Each checks the value length for
  * its type and returns 0 or UCB_ERR_TYPE; the fault is at `t->offset`.

@@ -20,34 +20,6 @@
 
 /* ---- TLV helpers ---------------------------------------------------- */
 
-/* An integer single resource: 1 (found, *out set), 0 (absent), UCB_ERR_TYPE, decoder error. */
-static int res_int(const uint8_t *buf, size_t len, uint16_t rid, int64_t *out)
-{
-    struct ucb_tlv t;
-    int rc = ucb_tlv_find(buf, len, RES_ALLOWED, rid, &t);
-
-    if (rc != 1)
-        return rc;
-    if (t.kind != UCB_TLV_RESOURCE)
-        return UCB_ERR_TYPE;
-    rc = ucb_tlv_get_int(&t, out);
-    return rc < 0 ? rc : 1;
-}
-
-/* A resource that must hold 0..65535: 1, 0 (absent), or an error. */
-static int res_u16(const uint8_t *buf, size_t len, uint16_t rid, uint16_t *out)
-{
-    int64_t v = 0;
-    int rc = res_int(buf, len, rid, &v);
-
-    if (rc != 1)
-        return rc;
-    if (v < 0 || v > 0xFFFF)
-        return UCB_ERR_TYPE;
-    *out = (uint16_t)v;
-    return 1;
-}
-
 /* The Short Server ID an instance carries, for the log: Security 10, Server 0, ACL owner 3. */
 static uint16_t inst_ssid(const struct ucb_ref_instance *in)
 {
@@ -59,7 +31,7 @@ static uint16_t inst_ssid(const struct ucb_ref_instance *in)
     case 2: rid = 3; break;
     default: return 0;
     }
-    if (res_u16(in->tlv, in->len, rid, &ssid) != 1)
+    if (ucb_tlv_find_u16(in->tlv, in->len, rid, &ssid) != 1)
         return 0;
     return ssid;
 }
@@ -103,7 +75,7 @@ static struct ucb_ref_instance *server_inst(struct ucb_ref_core *core, uint16_t 
         uint16_t s;
         if (!in->used || in->oid != 1 || in == skip)
             continue;
-        if (res_u16(in->tlv, in->len, 0, &s) == 1 && s == ssid)
+        if (ucb_tlv_find_u16(in->tlv, in->len, 0, &s) == 1 && s == ssid)
             return in;
     }
     return NULL;
@@ -194,7 +166,7 @@ static int check_payload(struct ucb_ref_core *core, uint16_t oid, uint16_t iid, 
         return rc;
     if (oid == 1) {
         uint16_t ssid;
-        rc = res_u16(tlv, len, 0, &ssid);
+        rc = ucb_tlv_find_u16(tlv, len, 0, &ssid);
         if (rc < 0)
             return rc;
         if (rc == 1 && ssid == 0)
@@ -306,8 +278,8 @@ static int op_remove(void *ctx, uint16_t oid, uint16_t iid)
         for (size_t i = 0; i < UCB_REF_MAX_INSTANCES; i++) {
             struct ucb_ref_instance *ac = &core->inst[i];
             uint16_t to, ti;
-            if (!ac->used || ac->oid != 2 || res_u16(ac->tlv, ac->len, 0, &to) != 1 ||
-                res_u16(ac->tlv, ac->len, 1, &ti) != 1 || to != oid || ti != iid)
+            if (!ac->used || ac->oid != 2 || ucb_tlv_find_u16(ac->tlv, ac->len, 0, &to) != 1 ||
+                ucb_tlv_find_u16(ac->tlv, ac->len, 1, &ti) != 1 || to != oid || ti != iid)
                 continue;
             log_add(core, UCB_REF_OP_DELETE, 2, ac->iid, inst_ssid(ac));
             memset(ac, 0, sizeof(*ac));
@@ -488,8 +460,8 @@ static int op_acl_get(void *ctx, uint16_t acl_iid, uint16_t *out_oid, uint16_t *
         return UCB_ERR_NOT_PRESENT;
     if (entries == NULL && cap != 0)
         return UCB_ERR_ARG;
-    if (res_u16(in->tlv, in->len, 0, &oid) != 1 || res_u16(in->tlv, in->len, 1, &iid) != 1 ||
-        res_u16(in->tlv, in->len, 3, &owner) != 1)
+    if (ucb_tlv_find_u16(in->tlv, in->len, 0, &oid) != 1 || ucb_tlv_find_u16(in->tlv, in->len, 1, &iid) != 1 ||
+        ucb_tlv_find_u16(in->tlv, in->len, 3, &owner) != 1)
         return UCB_ERR_INVALID;
     rc = ucb_tlv_find(in->tlv, in->len, RES_ALLOWED, 2, &t);
     if (rc < 0)

@@ -107,40 +107,12 @@ static void inst_drop(struct ucb_anjay_instance *in)
 
 /* ---- TLV helpers ---------------------------------------------------- */
 
-/* An integer single resource: 1 (found), 0 (absent) or an error. */
-static int res_int(const uint8_t *buf, size_t len, uint16_t rid, int64_t *out)
-{
-    struct ucb_tlv t;
-    int rc = ucb_tlv_find(buf, len, RES_ALLOWED, rid, &t);
-
-    if (rc != 1)
-        return rc;
-    if (t.kind != UCB_TLV_RESOURCE)
-        return UCB_ERR_TYPE;
-    rc = ucb_tlv_get_int(&t, out);
-    return rc < 0 ? rc : 1;
-}
-
-/* A resource holding 0..65535: 1, 0 (absent) or an error. */
-static int res_u16(const uint8_t *buf, size_t len, uint16_t rid, uint16_t *out)
-{
-    int64_t v = 0;
-    int rc = res_int(buf, len, rid, &v);
-
-    if (rc != 1)
-        return rc;
-    if (v < 0 || v > 0xFFFF)
-        return UCB_ERR_TYPE;
-    *out = (uint16_t)v;
-    return 1;
-}
-
 /* The Short Server ID of a Server instance, or 0 when it has none (yet). */
 static uint16_t server_ssid(const struct ucb_anjay_instance *in)
 {
     uint16_t ssid = 0;
 
-    if (res_u16(in->tlv, in->len, 0, &ssid) != 1)
+    if (ucb_tlv_find_u16(in->tlv, in->len, 0, &ssid) != 1)
         return 0;
     return ssid;
 }
@@ -836,7 +808,7 @@ static int op_list(void *ctx, uint16_t oid, uint16_t *out, size_t cap)
 static int check_server(struct ucb_anjay *a, const uint8_t *tlv, size_t len)
 {
     uint16_t ssid = 0;
-    int rc = res_u16(tlv, len, 0, &ssid);
+    int rc = ucb_tlv_find_u16(tlv, len, 0, &ssid);
 
     if (rc < 0)
         return rc;
@@ -902,8 +874,8 @@ static void remove_acl_of(struct ucb_anjay *a, uint16_t oid, uint16_t iid)
     for (size_t i = 0; i < UCB_ANJAY_MAX_INSTANCES; i++) {
         struct ucb_anjay_instance *in = &a->inst[i];
         uint16_t t_oid, t_iid;
-        if (!in->used || in->oid != OID_ACL || res_u16(in->tlv, in->len, 0, &t_oid) != 1 ||
-            res_u16(in->tlv, in->len, 1, &t_iid) != 1 || t_oid != oid || t_iid != iid)
+        if (!in->used || in->oid != OID_ACL || ucb_tlv_find_u16(in->tlv, in->len, 0, &t_oid) != 1 ||
+            ucb_tlv_find_u16(in->tlv, in->len, 1, &t_iid) != 1 || t_oid != oid || t_iid != iid)
             continue;
         inst_drop(in);
         touch(a, OID_ACL);
@@ -1002,8 +974,8 @@ static int op_acl_get(void *ctx, uint16_t acl_iid, uint16_t *out_oid, uint16_t *
         return UCB_ERR_NOT_PRESENT;
     if (entries == NULL && cap != 0)
         return UCB_ERR_ARG;
-    if (res_u16(in->tlv, in->len, 0, &oid) != 1 || res_u16(in->tlv, in->len, 1, &iid) != 1 ||
-        res_u16(in->tlv, in->len, 3, &owner) != 1)
+    if (ucb_tlv_find_u16(in->tlv, in->len, 0, &oid) != 1 || ucb_tlv_find_u16(in->tlv, in->len, 1, &iid) != 1 ||
+        ucb_tlv_find_u16(in->tlv, in->len, 3, &owner) != 1)
         return UCB_ERR_INVALID;
     rc = ucb_tlv_find(in->tlv, in->len, RES_ALLOWED, 2, &t);
     if (rc < 0 || (rc == 1 && t.kind != UCB_TLV_MULTIPLE_RESOURCE))
