@@ -303,6 +303,28 @@ static void check_silent_server(struct harness *h)
     CHECK("server list empty", h->lwm2m->serverList == NULL);
 }
 
+/* What acl_set() stores is what a server reads: the owner 65535 is an
+ * Integer (4 bytes), not 0xFFFF read back as -1. */
+static void check_acl_owner_read_by_a_server(struct harness *h)
+{
+    struct ucb_adapter a;
+    static const uint8_t target[] = {0xC1, 0x00, 0x01, 0xC1, 0x01, 0x7A, 0xC1, 0x03, 0x65};
+    const struct ucb_acl_entry e = {101, 1};
+    lwm2m_object_t *acl = ucb_wakaama_object(&h->w, 2);
+    lwm2m_data_t *d = lwm2m_data_new(1);
+    int n = 1;
+    int64_t owner = 0;
+
+    ucb_wakaama_adapter(&h->w, &a);
+    CHECK("create /2/130", a.ops->create(a.ctx, 2, 130, target, sizeof(target)) == 0);
+    CHECK("acl_set owner 65535", a.ops->acl_set(a.ctx, 130, &e, 1, 0xFFFF) == 0);
+    d[0].id = 3;
+    CHECK("read /2/130/3", acl->readFunc(h->lwm2m, 130, &n, &d, acl) == COAP_205_CONTENT);
+    CHECK("owner reads as 65535", lwm2m_data_decode_int(&d[0], &owner) == 1 && owner == 65535);
+    lwm2m_data_free(n, d);
+    CHECK("remove /2/130", a.ops->remove(a.ctx, 2, 130) == 0);
+}
+
 int main(void)
 {
     static struct harness h;
@@ -344,6 +366,7 @@ int main(void)
 
     check_replace_in_place(&h);
     check_silent_server(&h);
+    check_acl_owner_read_by_a_server(&h);
     printf("Wakaama-specific checks: %s\n", failures == 0 ? "passed" : "FAILED");
 
     lwm2m_close(h.lwm2m);

@@ -115,11 +115,10 @@ static int inst_store(struct ucb_wakaama_object *o, uint16_t iid, const uint8_t 
     return 0;
 }
 
-static bool res_uint(const struct ucb_wakaama_inst *in, uint16_t rid, uint64_t *out)
+/* An identity resource (SSID, Object or Instance ID), as the bridge reads it. */
+static bool res_u16(const struct ucb_wakaama_inst *in, uint16_t rid, uint16_t *out)
 {
-    struct ucb_tlv t;
-    return ucb_tlv_find(in->tlv, in->len, ALLOW_RES, rid, &t) == 1 &&
-           t.kind == UCB_TLV_RESOURCE && ucb_tlv_get_uint(&t, out) == 0;
+    return ucb_tlv_find_u16(in->tlv, in->len, rid, out) == 1;
 }
 
 static bool res_bool(const struct ucb_wakaama_inst *in, uint16_t rid)
@@ -135,8 +134,8 @@ static struct ucb_wakaama_inst *security_of(struct ucb_wakaama *w, uint16_t ssid
 {
     for (size_t i = 0; i < UCB_WAKAAMA_MAX_INSTANCES; i++) {
         struct ucb_wakaama_inst *in = &w->security.pool[i];
-        uint64_t v;
-        if (in->used && !res_bool(in, 1) && res_uint(in, 10, &v) && v == ssid)
+        uint16_t v;
+        if (in->used && !res_bool(in, 1) && res_u16(in, 10, &v) && v == ssid)
             return in;
     }
     return NULL;
@@ -146,8 +145,8 @@ static struct ucb_wakaama_inst *server_of(struct ucb_wakaama *w, uint16_t ssid)
 {
     for (size_t i = 0; i < UCB_WAKAAMA_MAX_INSTANCES; i++) {
         struct ucb_wakaama_inst *in = &w->server.pool[i];
-        uint64_t v;
-        if (in->used && res_uint(in, 0, &v) && v == ssid)
+        uint16_t v;
+        if (in->used && res_u16(in, 0, &v) && v == ssid)
             return in;
     }
     return NULL;
@@ -648,7 +647,7 @@ static uint8_t cb_execute(lwm2m_context_t *ctx, uint16_t iid, uint16_t rid, uint
 {
     struct ucb_wakaama_object *o = obj_of(objectP);
     struct ucb_wakaama_inst *in = inst_find(o, iid);
-    uint64_t ssid;
+    uint16_t ssid;
 
     (void)buffer;
     (void)length;
@@ -656,9 +655,9 @@ static uint8_t cb_execute(lwm2m_context_t *ctx, uint16_t iid, uint16_t rid, uint
         return COAP_404_NOT_FOUND;
     if (o->obj.objID != 1 || rid != LWM2M_SERVER_UPDATE_ID)
         return COAP_405_METHOD_NOT_ALLOWED;
-    if (!res_uint(in, 0, &ssid) || ssid == 0 || ssid >= LWM2M_MAX_ID)
+    if (!res_u16(in, 0, &ssid) || ssid == 0 || ssid == LWM2M_MAX_ID)
         return COAP_500_INTERNAL_SERVER_ERROR;
-    return lwm2m_update_registration(ctx, (uint16_t)ssid, false) == 0 ? COAP_204_CHANGED
+    return lwm2m_update_registration(ctx, ssid, false) == 0 ? COAP_204_CHANGED
                                                                        : COAP_400_BAD_REQUEST;
 }
 
@@ -720,14 +719,14 @@ static int op_remove(void *ctx, uint16_t oid, uint16_t iid)
     struct ucb_wakaama *w = ctx;
     struct ucb_wakaama_object *o = object_of(w, oid);
     struct ucb_wakaama_inst *in = o != NULL ? inst_find(o, iid) : NULL;
-    uint64_t ssid;
+    uint16_t ssid;
 
     if (in == NULL)
         return UCB_ERR_NOT_PRESENT;
     if (oid == 0)
         retire_where(w, true, iid);
-    else if (oid == 1 && res_uint(in, 0, &ssid) && ssid < LWM2M_MAX_ID)
-        retire_where(w, false, (uint16_t)ssid);
+    else if (oid == 1 && res_u16(in, 0, &ssid) && ssid != LWM2M_MAX_ID)
+        retire_where(w, false, ssid);
     (void)unlink_watchers(w->lwm2m, NULL, 0, oid, iid);
     inst_free(o, in);
     return 0;
@@ -807,24 +806,19 @@ static int op_acl_get(void *ctx, uint16_t acl_iid, uint16_t *out_oid, uint16_t *
     const struct ucb_wakaama_inst *in = w->with_acl ? inst_find(&w->acl, acl_iid) : NULL;
     struct ucb_tlv_cursor c;
     struct ucb_tlv t, u;
-    uint64_t oid, iid, owner;
     int n = 0, rc;
 
     if (in == NULL)
         return UCB_ERR_NOT_PRESENT;
-    if (!res_uint(in, 0, &oid) || !res_uint(in, 1, &iid) || !res_uint(in, 3, &owner) ||
-        oid > 0xFFFFu || iid > 0xFFFFu || owner > 0xFFFFu)
+    if (!res_u16(in, 0, out_oid) || !res_u16(in, 1, out_iid) || !res_u16(in, 3, out_owner))
         return UCB_ERR_ADAPTER;
-    *out_oid = (uint16_t)oid;
-    *out_iid = (uint16_t)iid;
-    *out_owner = (uint16_t)owner;
     rc = ucb_tlv_find(in->tlv, in->len, ALLOW_RES, 2, &t);
     if (rc != 1 || t.kind != UCB_TLV_MULTIPLE_RESOURCE)
         return rc < 0 ? rc : 0;
     (void)ucb_tlv_enter(&c, &t);
     while ((rc = ucb_tlv_next(&c, &u)) == 1) {
-        uint64_t rights;
-        if (ucb_tlv_get_uint(&u, &rights) != 0 || rights > 0xFFFFu)
+        int64_t rights;
+        if (ucb_tlv_get_int(&u, &rights) != 0 || rights < 0 || rights > 0xFFFF)
             return UCB_ERR_ADAPTER;
         if ((size_t)n < cap) {
             entries[n].ssid = u.id;
@@ -855,15 +849,15 @@ static int op_acl_set(void *ctx, uint16_t acl_iid, const struct ucb_acl_entry *e
     if (n > 0 && rc == 0) {
         ucb_tlv_writer_init(&m, NULL, 0);
         for (size_t i = 0; i < n; i++)
-            (void)ucb_tlv_put_uint(&m, UCB_TLV_RESOURCE_INSTANCE, entries[i].ssid,
-                                   entries[i].rights);
+            (void)ucb_tlv_put_int(&m, UCB_TLV_RESOURCE_INSTANCE, entries[i].ssid,
+                                  entries[i].rights);
         rc = ucb_tlv_put_header(&tw, UCB_TLV_MULTIPLE_RESOURCE, 2, m.pos);
         for (size_t i = 0; i < n && rc == 0; i++)
-            rc = ucb_tlv_put_uint(&tw, UCB_TLV_RESOURCE_INSTANCE, entries[i].ssid,
-                                  entries[i].rights);
+            rc = ucb_tlv_put_int(&tw, UCB_TLV_RESOURCE_INSTANCE, entries[i].ssid,
+                                 entries[i].rights);
     }
     if (rc == 0)
-        rc = ucb_tlv_put_uint(&tw, UCB_TLV_RESOURCE, 3, owner);
+        rc = ucb_tlv_put_int(&tw, UCB_TLV_RESOURCE, 3, owner); /* Integer: 65535 takes 4 bytes */
     len = rc == 0 ? ucb_tlv_writer_finish(&tw) : rc;
     if (len < 0)
         return len;
@@ -1017,12 +1011,12 @@ static size_t new_accounts(const struct ucb_wakaama *w, uint16_t *out, size_t ca
 
     for (size_t i = 0; i < UCB_WAKAAMA_MAX_INSTANCES && n < cap; i++) {
         const struct ucb_wakaama_inst *in = &w->security.pool[i];
-        uint64_t ssid;
-        if (!in->used || in->hidden || res_bool(in, 1) || !res_uint(in, 10, &ssid) ||
-            ssid == 0 || ssid >= LWM2M_MAX_ID ||
+        uint16_t ssid;
+        if (!in->used || in->hidden || res_bool(in, 1) || !res_u16(in, 10, &ssid) ||
+            ssid == 0 || ssid == LWM2M_MAX_ID ||
             LWM2M_LIST_FIND(w->lwm2m->serverList, in->id) != NULL)
             continue;
-        out[n++] = (uint16_t)ssid;
+        out[n++] = ssid;
     }
     return n;
 }
